@@ -1,0 +1,221 @@
+// Human output: the documented shape of a run (emoji, phases, per-file lines),
+// plus durations, problems and errors with their place in the file.
+import type { RunEvent, RunResult, ErrorReport } from '../../run/events.js';
+import type { PlannedMigration, Problem } from '../../core/plan.js';
+import type { Discovery } from '../../discover/project.js';
+import { describeRow } from '../../core/plan.js';
+import { formatMs, type Style } from './style.js';
+
+type Write = (line: string) => void;
+
+/** Which heading a file is printed under. */
+function groupOf(item: PlannedMigration): string {
+  const s = item.file.source;
+  if (s.tier === 'core') return 'core';
+  const phase = item.file.sampleData ? 'sample:' : '';
+  if (s.tier === 'entity') return `${phase}entities:${s.sourceType}:${s.sourceName}`;
+  return `${phase}content:${s.sourceType}:${s.sourceName}`;
+}
+
+function groupHeading(item: PlannedMigration): string {
+  const s = item.file.source;
+  const owner = s.sourceName ?? '';
+  const sample = item.file.sampleData ? ' (sample data)' : '';
+  switch (s.tier) {
+    case 'theme':
+      return `🎨 Theme migrations: ${owner}${sample}`;
+    case 'theme-settings':
+      return `🎨 Theme settings migrations: ${owner}${sample}`;
+    case 'plugin':
+      return `📦 Plugin migrations: ${owner}${sample}`;
+    case 'plugin-settings':
+      return `📦 Plugin settings migrations: ${owner}${sample}`;
+    case 'entity':
+      return s.sourceType === 'theme' ? `🎨 Theme entities: ${owner}${sample}` : `🔌 Plugin entities: ${owner}${sample}`;
+    default:
+      return '';
+  }
+}
+
+export function humanReporter(write: Write, writeError: Write, style: Style): (event: RunEvent) => void {
+  let discovery: Discovery | null = null;
+  let currentGroup: string | null = null;
+  let currentEntity: string | null = null;
+  const entityCounts = new Map<string, number>();
+  const entitiesShown = new Set<string>();
+  let phase2Shown = false;
+  let dryRun = false;
+
+  const problemLine = (p: Problem) => {
+    const icon = p.severity === 'error' ? style.red('❌') : p.severity === 'warning' ? style.yellow('⚠️ ') : 'ℹ️ ';
+    const out = p.severity === 'error' ? writeError : write;
+    out(`${icon} ${p.message}`);
+    if (p.hint) out(style.dim(`   → ${p.hint}`));
+  };
+
+  const enterPhase2 = () => {
+    if (phase2Shown || !discovery) return;
+    phase2Shown = true;
+    write('');
+    write(style.bold('📋 PHASE 2: Entity migrations'));
+    write(`📌 Active theme: ${discovery.theme}`);
+    write(`🔌 Active plugins: ${discovery.plugins.length > 0 ? discovery.plugins.join(', ') : '(none)'}`);
+  };
+
+  const beforeItem = (item: PlannedMigration) => {
+    if (item.file.source.tier !== 'core') enterPhase2();
+    const group = groupOf(item);
+    if (group !== currentGroup) {
+      currentGroup = group;
+      currentEntity = null;
+      const heading = groupHeading(item);
+      if (heading) write(heading);
+    }
+    const entity = item.file.source.entity;
+    if (entity && entity !== currentEntity) {
+      currentEntity = entity;
+      const count = entityCounts.get(entity) ?? 0;
+      write(entitiesShown.has(entity) ? `📁 ${entity} (continued)` : `📁 ${entity} (${count} migration(s))`);
+      entitiesShown.add(entity);
+    }
+  };
+
+  const isCore = (item: PlannedMigration) => item.file.source.tier === 'core';
+
+  return (event) => {
+    switch (event.type) {
+      case 'start':
+        dryRun = event.dryRun;
+        if (event.command === 'status') {
+          write('📊 Migration status');
+        } else {
+          write(style.bold(`🚀 Starting migration process...${dryRun ? ' (dry run: nothing will be executed)' : ''}`));
+        }
+        if (event.embeddedDir) write(`🗄️  Embedded database (PGlite): ${event.embeddedDir}`);
+        else if (event.database === 'pglite:memory') write('🗄️  Embedded database (PGlite) in memory: nothing is kept after this run');
+        if (event.command === 'migrate') write(style.bold('📋 PHASE 1: Core migrations'));
+        break;
+      case 'connected':
+        write(`✅ Connected to database ${style.dim(event.database)}`);
+        break;
+      case 'tracking-upgraded':
+        for (const note of event.notes) write(`🛠️  ${note}`);
+        break;
+      case 'plan': {
+        discovery = event.discovery;
+        for (const item of event.plan.items) {
+          const e = item.file.source.entity;
+          if (e) entityCounts.set(e, (entityCounts.get(e) ?? 0) + 1);
+        }
+        const core = event.plan.items.filter(isCore).length;
+        if (event.plan.items.length > 0 || core === 0) write(`Found ${core} migration file(s)`);
+        break;
+      }
+      case 'problem':
+        problemLine(event.problem);
+        break;
+      case 'file:skip':
+        beforeItem(event.item);
+        write(
+          style.dim(
+            event.byOtherRunner
+              ? `⏭️ Skipping ${event.item.file.filename} (applied by another runner)`
+              : `⏭️ Skipping ${event.item.file.filename} (already executed)`,
+          ),
+        );
+        break;
+      case 'file:sample-data-skipped':
+        beforeItem(event.item);
+        write(style.yellow(`⏭️ Skipping ${event.item.file.filename} (sample data, not run when NODE_ENV=production; --sample-data forces it)`));
+        break;
+      case 'file:would-run':
+        beforeItem(event.item);
+        write(`📝 Would run ${event.item.file.path}${event.item.outOfOrder ? style.yellow(' (out of order)') : ''}`);
+        break;
+      case 'file:start':
+        beforeItem(event.item);
+        write(isCore(event.item) ? `🔄 Running ${event.item.file.filename}...` : `🔄 ${event.item.file.filename}...`);
+        break;
+      case 'file:done': {
+        const name = event.item.file.filename;
+        const took = style.dim(`(${formatMs(event.durationMs)})`);
+        write(isCore(event.item) ? `✅ Successfully executed ${name} ${took}` : `✅ ${name} executed successfully ${took}`);
+        break;
+      }
+      case 'file:error':
+        writeError(style.red(`❌ Failed executing ${event.item.file.path} (${formatMs(event.durationMs)})`));
+        break;
+      case 'done':
+        if (event.result.command === 'status') printStatus(write, style, event.result, discovery);
+        else printSummary(write, writeError, style, event.result, dryRun);
+        break;
+    }
+  };
+}
+
+function printError(writeError: Write, style: Style, error: ErrorReport): void {
+  const where = error.file ? `${error.file}${error.line ? `:${error.line}${error.column ? `:${error.column}` : ''}` : ''}` : null;
+  writeError('');
+  writeError(style.red(`❌ ${error.sqlstate ? `ERROR ${error.sqlstate}: ` : ''}${error.message}`));
+  if (where) writeError(`   at ${where}`);
+  if (error.sourceLine !== null && error.sourceLine !== undefined && error.line) {
+    const gutter = `${error.line} | `;
+    writeError(`   ${gutter}${error.sourceLine}`);
+    if (error.column) writeError(`   ${' '.repeat(gutter.length - 2)}| ${' '.repeat(Math.max(error.column - 1, 0))}${style.red('^')}`);
+  }
+  if (error.detail) writeError(`   DETAIL: ${error.detail}`);
+  if (error.hint) writeError(`   ${error.sqlstate ? 'HINT' : '→'}: ${error.hint}`);
+  if (error.code === 'MIGRATION_FAILED') writeError(style.dim('   The file was rolled back: nothing of it was applied and it is not recorded. Fix it and run again.'));
+}
+
+function printSummary(write: Write, writeError: Write, style: Style, result: RunResult, dryRun: boolean): void {
+  const count = (pred: (m: RunResult['migrations'][number]) => boolean) => result.migrations.filter(pred).length;
+  const isContent = (t: string) => t !== 'core' && t !== 'entity';
+  const contentApplied = count((m) => isContent(m.tier) && m.status === 'applied');
+  const entityApplied = result.migrations.filter((m) => m.tier === 'entity' && m.status === 'applied');
+  const entities = new Set(entityApplied.map((m) => m.entity));
+  const pending = count((m) => m.status === 'pending');
+  if (result.error) {
+    printError(writeError, style, result.error);
+    return;
+  }
+  write('');
+  if (dryRun) {
+    write(pending === 0 ? '✅ Nothing to run: the database is up to date.' : `📝 ${pending} migration(s) would run. Nothing was executed.`);
+    return;
+  }
+  write('✅ Content & Entity migrations completed!');
+  write(`- Core migrations: ${count((m) => m.tier === 'core' && m.status === 'applied')}`);
+  write(`- Content migrations (theme/plugin): ${contentApplied}`);
+  write(`- Entity migrations: ${entityApplied.length} (across ${entities.size} entities)`);
+  write(`- Already applied: ${count((m) => m.status === 'skipped')}`);
+  const sample = count((m) => m.status === 'sample-data-skipped');
+  if (sample > 0) write(`- Sample data skipped: ${sample}`);
+  write(style.green('🎉 All migrations completed successfully!'));
+}
+
+function printStatus(write: Write, style: Style, result: RunResult, discovery: Discovery | null): void {
+  const icon: Record<string, string> = {
+    applied: '✅',
+    pending: '⏳',
+    modified: style.red('✏️ '),
+    missing: style.red('❓'),
+    inactive: style.dim('💤'),
+    'sample-data-skipped': '⏭️ ',
+  };
+  if (discovery) write(`📌 Active theme: ${discovery.theme}   🔌 Active plugins: ${discovery.plugins.join(', ') || '(none)'}`);
+  let tier: string | null = null;
+  for (const m of result.migrations) {
+    if (m.tier !== tier) {
+      tier = m.tier;
+      write('');
+      write(style.bold(`${tier}`));
+    }
+    const where = m.path ?? describeRow({ table: m.tier === 'core' ? '_migrations' : m.tier === 'entity' ? '_entity_migrations' : '_content_migrations', sourceType: m.tier, sourceName: m.source, entity: m.entity, filename: m.filename, checksum: null, checksumAlgorithm: null });
+    write(`  ${icon[m.status] ?? ''} ${m.status.padEnd(9)} ${where}`);
+  }
+  const by = (s: string) => result.migrations.filter((m) => m.status === s).length;
+  write('');
+  write(`${by('applied')} applied, ${by('pending')} pending, ${by('modified')} modified, ${by('missing')} missing, ${by('inactive')} inactive`);
+  if (result.error) printError(write, style, result.error);
+}

@@ -1,0 +1,279 @@
+// The plan: what a run would do, and what is wrong, computed from the files on
+// disk and the tracking rows. Pure. `migrate`, `--dry-run` and `status` are
+// different readings of the same plan.
+import type { MigrationFile, Source, TrackedRow } from './types.js';
+import { fileKey, rowKey } from './types.js';
+import { followsConvention, leadingNumber } from './naming.js';
+import { isKnownAlgorithm } from './checksum.js';
+
+export type Severity = 'error' | 'warning' | 'notice';
+
+/** Documented problem codes (appear in `--json` output). */
+export type ProblemCode =
+  | 'unnumbered-file'
+  | 'naming'
+  | 'duplicate-number'
+  | 'sequence-gap'
+  | 'entity-collision'
+  | 'modified'
+  | 'missing'
+  | 'out-of-order'
+  | 'checksum-adopted'
+  | 'checksum-unverifiable'
+  | 'sample-data-skipped';
+
+export interface Problem {
+  severity: Severity;
+  code: ProblemCode;
+  message: string;
+  /** Relative path of the file concerned, when there is one. */
+  file: string | null;
+  hint: string | null;
+}
+
+export type PlannedState = 'applied' | 'pending' | 'modified' | 'sample-data-skipped';
+
+export interface PlannedMigration {
+  file: MigrationFile;
+  state: PlannedState;
+  /** Pending, but numbered below a file already applied from the same folder. */
+  outOfOrder: boolean;
+  /** Applied, but its row has no checksum yet (adopted database): fill it in. */
+  adoptChecksum: boolean;
+}
+
+export interface Plan {
+  /** Every discovered file, in execution order. */
+  items: PlannedMigration[];
+  /** Tracked rows of active sources whose file is gone from disk. */
+  missing: TrackedRow[];
+  /** Tracked rows of themes, plugins or entities that are not active. */
+  inactive: TrackedRow[];
+  problems: Problem[];
+}
+
+export interface PlanOptions {
+  /** Run `*sample_data*` files (false in production unless forced). */
+  sampleData: boolean;
+  /** Out-of-order pending files are errors instead of warnings. */
+  strictOrder: boolean;
+  /** Tracked files missing from disk are warnings instead of errors. */
+  allowMissing: boolean;
+}
+
+/** Whether the plan may be executed: no problem of severity `error`. */
+export function hasErrors(plan: Plan): boolean {
+  return plan.problems.some((p) => p.severity === 'error');
+}
+
+export function pendingItems(plan: Plan): PlannedMigration[] {
+  return plan.items.filter((i) => i.state === 'pending');
+}
+
+/** Folder identity as the tracking rows see it (entity rows are keyed by entity name). */
+function folderOfFile(file: MigrationFile): string {
+  const s = file.source;
+  if (s.table === '_migrations') return 'core';
+  if (s.table === '_content_migrations') return `content\u0000${s.sourceType}\u0000${s.sourceName}`;
+  return `entity\u0000${s.entity}`;
+}
+
+function folderOfRow(row: TrackedRow): string {
+  if (row.table === '_migrations') return 'core';
+  if (row.table === '_content_migrations') return `content\u0000${row.sourceType}\u0000${row.sourceName}`;
+  return `entity\u0000${row.entity}`;
+}
+
+/**
+ * Builds the plan. `files` must already be in execution order; `sources` are the
+ * active sources (folders) even when they hold no file, so that rows of an active
+ * source whose files were all deleted count as missing, not inactive.
+ */
+export function buildPlan(files: readonly MigrationFile[], sources: readonly Source[], rows: readonly TrackedRow[], options: PlanOptions): Plan {
+  const problems: Problem[] = [...namingProblems(files), ...collisionProblems(sources)];
+  const rowsByKey = new Map(rows.map((r) => [rowKey(r), r]));
+  const filesByKey = new Set(files.map(fileKey));
+
+  const maxAppliedInFolder = new Map<string, bigint>();
+  for (const row of rows) {
+    const n = leadingNumber(row.filename);
+    if (n === null) continue;
+    const folder = folderOfRow(row);
+    const current = maxAppliedInFolder.get(folder);
+    if (current === undefined || n > current) maxAppliedInFolder.set(folder, n);
+  }
+
+  const items: PlannedMigration[] = [];
+  for (const file of files) {
+    const row = rowsByKey.get(fileKey(file));
+    if (row) {
+      const adoptChecksum = row.checksum === null;
+      let state: PlannedState = 'applied';
+      if (row.checksum !== null && isKnownAlgorithm(row.checksumAlgorithm)) {
+        if (row.checksum !== file.checksum) {
+          state = 'modified';
+          problems.push({
+            severity: 'error',
+            code: 'modified',
+            file: file.path,
+            message: `${file.path} was changed after it was applied (checksum ${row.checksum.slice(0, 12)}… on record, ${file.checksum.slice(0, 12)}… on disk)`,
+            hint: 'Executed migrations must never be modified: restore the file (git checkout) and put the change in a new migration.',
+          });
+        }
+      } else if (row.checksum !== null) {
+        problems.push({
+          severity: 'notice',
+          code: 'checksum-unverifiable',
+          file: file.path,
+          message: `${file.path}: recorded checksum uses unknown algorithm "${row.checksumAlgorithm}", not compared`,
+          hint: null,
+        });
+      } else {
+        problems.push({
+          severity: 'notice',
+          code: 'checksum-adopted',
+          file: file.path,
+          message: `${file.path}: applied before checksums were recorded; recording the current file's checksum`,
+          hint: null,
+        });
+      }
+      items.push({ file, state, outOfOrder: false, adoptChecksum });
+      continue;
+    }
+    if (file.sampleData && !options.sampleData) {
+      items.push({ file, state: 'sample-data-skipped', outOfOrder: false, adoptChecksum: false });
+      continue;
+    }
+    const maxApplied = maxAppliedInFolder.get(folderOfFile(file));
+    const outOfOrder = maxApplied !== undefined && file.number !== null && file.number < maxApplied;
+    if (outOfOrder) {
+      problems.push({
+        severity: options.strictOrder ? 'error' : 'warning',
+        code: 'out-of-order',
+        file: file.path,
+        message: `${file.path} is pending but numbered below a file already applied from the same folder`,
+        hint: options.strictOrder
+          ? 'Renumber the file above the last applied one, or run without --strict-order to apply it anyway.'
+          : 'It will run now; this usually means two branches were merged. Check it does not depend on order.',
+      });
+    }
+    items.push({ file, state: 'pending', outOfOrder, adoptChecksum: false });
+  }
+
+  const activeContent = new Set<string>();
+  const activeEntities = new Set<string>();
+  for (const s of sources) {
+    if (s.table === '_content_migrations') activeContent.add(`${s.sourceType}\u0000${s.sourceName}`);
+    if (s.table === '_entity_migrations' && s.entity) activeEntities.add(s.entity);
+  }
+  const missing: TrackedRow[] = [];
+  const inactive: TrackedRow[] = [];
+  for (const row of rows) {
+    if (filesByKey.has(rowKey(row))) continue;
+    const active =
+      row.table === '_migrations' ||
+      (row.table === '_content_migrations' && activeContent.has(`${row.sourceType}\u0000${row.sourceName}`)) ||
+      (row.table === '_entity_migrations' && row.entity !== null && activeEntities.has(row.entity));
+    (active ? missing : inactive).push(row);
+  }
+  for (const row of missing) {
+    problems.push({
+      severity: options.allowMissing ? 'warning' : 'error',
+      code: 'missing',
+      file: describeRow(row),
+      message: `${describeRow(row)} was applied but is missing from disk`,
+      hint: options.allowMissing
+        ? null
+        : 'Executed migrations must never be deleted: restore the file, or pass --allow-missing to run anyway.',
+    });
+  }
+  return { items, missing, inactive, problems };
+}
+
+/** A human name for a tracking row whose file is not on disk. */
+export function describeRow(row: TrackedRow): string {
+  if (row.table === '_migrations') return `migrations/${row.filename}`;
+  if (row.table === '_content_migrations') return `${row.sourceType} ${row.sourceName}: ${row.filename}`;
+  return `entity ${row.entity}${row.sourceName ? ` (${row.sourceType} ${row.sourceName})` : ''}: ${row.filename}`;
+}
+
+/** Naming rules the engine enforces at run time (db:verify is stricter). */
+export function namingProblems(files: readonly MigrationFile[]): Problem[] {
+  const problems: Problem[] = [];
+  const byFolder = new Map<string, MigrationFile[]>();
+  for (const file of files) {
+    if (file.number === null) {
+      problems.push({
+        severity: 'error',
+        code: 'unnumbered-file',
+        file: file.path,
+        message: `${file.path} has no leading number, so its place in the order is unknown`,
+        hint: 'Rename it to NNN_description.sql with the next number of its folder.',
+      });
+      continue;
+    }
+    if (!followsConvention(file.filename)) {
+      problems.push({
+        severity: 'warning',
+        code: 'naming',
+        file: file.path,
+        message: `${file.path} does not follow the NNN_snake_case.sql convention`,
+        hint: 'Keep it if it has already run anywhere (renaming an executed migration re-runs it); name new files NNN_snake_case.sql.',
+      });
+    }
+    const list = byFolder.get(file.source.dir) ?? [];
+    list.push(file);
+    byFolder.set(file.source.dir, list);
+  }
+  for (const [dir, list] of byFolder) {
+    const byNumber = new Map<bigint, MigrationFile[]>();
+    for (const f of list) byNumber.set(f.number!, [...(byNumber.get(f.number!) ?? []), f]);
+    for (const [n, same] of byNumber) {
+      if (same.length > 1) {
+        problems.push({
+          severity: 'warning',
+          code: 'duplicate-number',
+          file: same[1]!.path,
+          message: `${dir}: ${same.length} files share number ${n} (${same.map((f) => f.filename).join(', ')}); they run in name order`,
+          hint: 'Usually two merged branches: renumber the one that has not run anywhere yet.',
+        });
+      }
+    }
+    const numbers = [...byNumber.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 1; i < numbers.length; i++) {
+      const prev = numbers[i - 1]!;
+      const next = numbers[i]!;
+      if (next - prev > 1n) {
+        problems.push({
+          severity: 'warning',
+          code: 'sequence-gap',
+          file: byNumber.get(next)![0]!.path,
+          message: `${dir}: numbers jump from ${prev} to ${next}`,
+          hint: 'Never skip sequence numbers: use the next free number for new files.',
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** Two entities with one name from different folders would share tracking rows. */
+export function collisionProblems(sources: readonly Source[]): Problem[] {
+  const byEntity = new Map<string, Source[]>();
+  for (const s of sources) {
+    if (s.table !== '_entity_migrations' || !s.entity) continue;
+    byEntity.set(s.entity, [...(byEntity.get(s.entity) ?? []), s]);
+  }
+  const problems: Problem[] = [];
+  for (const [entity, list] of byEntity) {
+    if (list.length < 2) continue;
+    problems.push({
+      severity: 'error',
+      code: 'entity-collision',
+      file: list[0]!.dir,
+      message: `entity "${entity}" is defined in ${list.length} folders: ${list.map((s) => s.entityDir ?? s.dir).join(', ')}`,
+      hint: 'Entity migrations are tracked by entity name and file name: rename one of the entities.',
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,54 @@
+// Passwords never reach the output: connection strings are redacted wherever
+// they appear, including inside errors raised by drivers.
+
+const MASK = '***';
+
+/** The URL with its password (userinfo or `password=` parameter) masked. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = MASK;
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/pass(word)?|secret|token|sslkey/i.test(key)) parsed.searchParams.set(key, MASK);
+    }
+    return parsed.toString();
+  } catch {
+    // Not a WHATWG URL (e.g. a libpq keyword string): mask what looks like credentials.
+    return url.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/g, `$1${MASK}@`).replace(/(password\s*=\s*)\S+/gi, `$1${MASK}`);
+  }
+}
+
+/** Secrets worth scrubbing from free text, derived from a connection string. */
+export function secretsOf(url: string | null | undefined): string[] {
+  if (!url) return [];
+  const secrets: string[] = [];
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) {
+      secrets.push(url, parsed.password);
+      try {
+        secrets.push(decodeURIComponent(parsed.password));
+      } catch {
+        /* a malformed escape: the raw form is already listed */
+      }
+    }
+    const queryPassword = parsed.searchParams.get('password');
+    if (queryPassword) secrets.push(url, queryPassword);
+  } catch {
+    // Not a WHATWG URL: if redaction would change it, the whole string is secret.
+    if (redactUrl(url) !== url) secrets.push(url);
+  }
+  return [...new Set(secrets.filter((s) => s.length >= 3))].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every occurrence of a secret (the whole URL redacted, bare passwords masked). */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (!out.includes(secret)) continue;
+    const replacement = secret.includes('://') ? redactUrl(secret) : MASK;
+    out = out.split(secret).join(replacement);
+  }
+  // Any other URL with credentials that slipped in (e.g. from the environment).
+  return out.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]+@/gi, `$1${MASK}@`);
+}

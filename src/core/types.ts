@@ -1,0 +1,71 @@
+// The vocabulary shared by discovery, planning and execution.
+// Tiers are data: a Source says where files live and which tracking row records them.
+
+/** The six kinds of migration folder, in the order a run visits them. */
+export type Tier = 'core' | 'theme' | 'theme-settings' | 'plugin' | 'plugin-settings' | 'entity';
+
+/** Tracking tables. Their names and documented columns are a persisted format: never change. */
+export type TrackingTable = '_migrations' | '_content_migrations' | '_entity_migrations';
+
+/** One migration folder of the active setup. */
+export interface Source {
+  tier: Tier;
+  table: TrackingTable;
+  /** `source_type` column value: tier for content rows, 'theme' | 'plugin' for entity rows, null for core. */
+  sourceType: string | null;
+  /** `source_name` column value (theme, plugin or `<name>/settings/<area>`), null for core. */
+  sourceName: string | null;
+  /** Entity name for the entity tier (the folder name, also for children), else null. */
+  entity: string | null;
+  /** 0 for a top-level entity, 1 for its child, 2 for a grandchild…; 0 outside the entity tier. */
+  entityDepth: number;
+  /** Folder holding the `.sql` files, relative to the project root, with `/` separators. */
+  dir: string;
+  /** Folder of the entity itself (the one holding `migrations/`), for collision messages. */
+  entityDir: string | null;
+}
+
+/** A `.sql` file found in a source folder. */
+export interface MigrationFile {
+  source: Source;
+  filename: string;
+  /** Path relative to the project root, `/` separators. */
+  path: string;
+  /** Leading number of the filename, or null when the name has none. */
+  number: bigint | null;
+  content: string;
+  checksum: string;
+  sampleData: boolean;
+}
+
+/** A row read from one of the tracking tables, normalised across the three tables. */
+export interface TrackedRow {
+  table: TrackingTable;
+  sourceType: string | null;
+  sourceName: string | null;
+  entity: string | null;
+  filename: string;
+  checksum: string | null;
+  checksumAlgorithm: string | null;
+}
+
+/** The identity of a tracking row: what the table's UNIQUE constraint covers. */
+export function trackingKey(table: TrackingTable, filename: string, sourceType: string | null, sourceName: string | null, entity: string | null): string {
+  switch (table) {
+    case '_migrations':
+      return `core\u0000${filename}`;
+    case '_content_migrations':
+      return `content\u0000${sourceType}\u0000${sourceName}\u0000${filename}`;
+    case '_entity_migrations':
+      return `entity\u0000${entity}\u0000${filename}`;
+  }
+}
+
+export function fileKey(file: MigrationFile): string {
+  const s = file.source;
+  return trackingKey(s.table, file.filename, s.sourceType, s.sourceName, s.entity);
+}
+
+export function rowKey(row: TrackedRow): string {
+  return trackingKey(row.table, row.filename, row.sourceType, row.sourceName, row.entity);
+}

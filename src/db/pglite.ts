@@ -1,0 +1,62 @@
+// PGlite adapter: the embedded database, in-process. One process at a time may
+// open a PGlite folder, so a lock file serialises runners instead of the
+// advisory lock (which would be a no-op inside a single-connection database).
+import { mkdirSync } from 'node:fs';
+import type { Database, Queryable, TransactionOptions } from './driver.js';
+import { isServerError, toDatabaseError } from './postgres-error.js';
+import { MigrateError } from '../core/errors.js';
+import { acquireFolderLock } from './folder-lock.js';
+
+/** Opens (creating when needed) the PGlite database in `dir`, or in memory when `dir` is null. */
+export async function openPglite(dir: string | null): Promise<Database> {
+  const [{ PGlite }, { pgcrypto }, { uuid_ossp }, { citext }, { pg_trgm }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pgcrypto'),
+    import('@electric-sql/pglite/contrib/uuid_ossp'),
+    import('@electric-sql/pglite/contrib/citext'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+  ]);
+  let release: (() => void) | null = null;
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    release = await acquireFolderLock(dir);
+  }
+  let db: InstanceType<typeof PGlite>;
+  try {
+    // Extensions migrations commonly CREATE; PGlite only installs them on CREATE EXTENSION.
+    db = new PGlite(dir ?? undefined, { extensions: { pgcrypto, uuid_ossp, citext, pg_trgm } });
+    await db.waitReady;
+  } catch (error) {
+    release?.();
+    throw new MigrateError('CONNECTION', `cannot open the embedded database${dir ? ` at ${dir}` : ''}: ${(error as Error).message}`, { cause: error });
+  }
+  const wrap = async <T>(op: () => Promise<T>): Promise<T> => {
+    try {
+      return await op();
+    } catch (error) {
+      // The embedded database has no password to scrub.
+      if (isServerError(error)) throw toDatabaseError(error, (s) => s);
+      throw error;
+    }
+  };
+  const over = (target: Pick<InstanceType<typeof PGlite>, 'query' | 'exec'>): Queryable => ({
+    query: <R>(sql: string, params?: readonly unknown[]) => wrap(async () => (await target.query<R>(sql, params as unknown[] | undefined)).rows),
+    exec: (script: string) => wrap(async () => void (await target.exec(script))),
+  });
+  return {
+    kind: 'pglite',
+    display: dir ? `pglite:${dir}` : 'pglite:memory',
+    ...over(db),
+    // `exclusive` needs nothing here: the folder lock already makes this process the only runner.
+    transaction<T>(fn: (tx: Queryable) => Promise<T>, _options?: TransactionOptions): Promise<T> {
+      return db.transaction((tx) => fn(over(tx)));
+    },
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        release?.();
+      }
+    },
+  };
+}

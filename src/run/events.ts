@@ -1,0 +1,58 @@
+// The one event stream a run emits. The human reporter and the JSON reporter
+// both read it; the runner itself never prints.
+import type { Discovery } from '../discover/project.js';
+import type { Plan, PlannedMigration, Problem } from '../core/plan.js';
+import type { MigrateError } from '../core/errors.js';
+
+export type Command = 'migrate' | 'status';
+
+export type RunEvent =
+  | { type: 'start'; command: Command; database: string; embeddedDir: string | null; dryRun: boolean }
+  | { type: 'connected'; database: string }
+  | { type: 'tracking-upgraded'; notes: string[] }
+  | { type: 'plan'; discovery: Discovery; plan: Plan; sampleData: boolean }
+  | { type: 'problem'; problem: Problem }
+  | { type: 'file:start'; item: PlannedMigration }
+  | { type: 'file:done'; item: PlannedMigration; durationMs: number }
+  /** Applied before this run (or, `byOtherRunner`, by a concurrent runner while we waited). */
+  | { type: 'file:skip'; item: PlannedMigration; byOtherRunner: boolean }
+  | { type: 'file:sample-data-skipped'; item: PlannedMigration }
+  | { type: 'file:would-run'; item: PlannedMigration }
+  | { type: 'file:error'; item: PlannedMigration; error: MigrateError; durationMs: number }
+  | { type: 'done'; result: RunResult };
+
+export type MigrationStatus = 'applied' | 'skipped' | 'pending' | 'failed' | 'sample-data-skipped' | 'modified' | 'missing' | 'inactive';
+
+/** One line of the `migrations` array of `--json` (a documented contract). */
+export interface MigrationOutcome {
+  tier: string;
+  source: string | null;
+  entity: string | null;
+  filename: string;
+  path: string | null;
+  status: MigrationStatus;
+  durationMs: number | null;
+}
+
+export interface ErrorReport {
+  code: string;
+  message: string;
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  sqlstate: string | null;
+  detail?: string | null;
+  hint?: string | null;
+  sourceLine?: string | null;
+}
+
+export interface RunResult {
+  ok: boolean;
+  command: Command;
+  database: string;
+  migrations: MigrationOutcome[];
+  problems: Problem[];
+  error: ErrorReport | null;
+}
+
+export type EventSink = (event: RunEvent) => void;

@@ -1,0 +1,180 @@
+// The run: discovery → plan → execution, reported as events. `migrate`,
+// `--dry-run` and `status` share everything up to the plan.
+import type { Database } from '../db/driver.js';
+import type { DatabaseTarget } from '../db/connect.js';
+import { openDatabase } from '../db/connect.js';
+import { discover, type Discovery } from '../discover/project.js';
+import { allEntityOrigins } from '../discover/entity-origins.js';
+import { buildPlan, hasErrors, type Plan, type PlannedMigration } from '../core/plan.js';
+import { DatabaseError, MigrateError, MigrationFailedError } from '../core/errors.js';
+import { adoptChecksums, ensureTrackingSchema, isRecorded, readTracking, recordApplied } from '../tracking/store.js';
+import { locateFailure } from './locate-failure.js';
+import type { Command, EventSink, RunResult } from './events.js';
+import { buildResult } from './result.js';
+
+export interface RunOptions {
+  command: Command;
+  root: string;
+  theme: string | undefined;
+  /** Where the theme name came from, for messages (`--theme`, `NEXT_PUBLIC_ACTIVE_THEME`). */
+  themeOrigin: string;
+  target: DatabaseTarget;
+  sampleData: boolean;
+  strictOrder: boolean;
+  allowMissing: boolean;
+  dryRun: boolean;
+}
+
+class RollbackPlan extends Error {}
+
+/** Runs a command to completion; never throws for expected failures (they are in the result). */
+export async function run(options: RunOptions, emit: EventSink): Promise<RunResult> {
+  let discovery: Discovery | null = null;
+  let plan: Plan | null = null;
+  const outcomes = new Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>();
+  const finish = (error: MigrateError | null): RunResult => {
+    const result = buildResult(options, plan, outcomes, error);
+    emit({ type: 'done', result });
+    return result;
+  };
+
+  let db: Database | null = null;
+  try {
+    // Configuration errors surface here, before any connection: nothing is touched.
+    discovery = discover(options.root, options.theme, options.themeOrigin);
+    emit({
+      type: 'start',
+      command: options.command,
+      database: options.target.display,
+      embeddedDir: options.target.kind === 'pglite' ? options.target.dir : null,
+      dryRun: options.dryRun,
+    });
+    db = await openDatabase(options.target);
+    emit({ type: 'connected', database: db.display });
+
+    plan = await loadPlan(db, discovery, options, emit);
+    emit({ type: 'plan', discovery, plan, sampleData: options.sampleData });
+    for (const problem of plan.problems) emit({ type: 'problem', problem });
+    if (hasErrors(plan)) {
+      const errors = plan.problems.filter((p) => p.severity === 'error');
+      return finish(
+        new MigrateError('VALIDATION', `${errors.length} problem(s) must be fixed before anything runs`, {
+          hint: errors[0]?.hint ?? undefined,
+          file: errors[0]?.file ?? undefined,
+        }),
+      );
+    }
+    if (options.command === 'status') return finish(null);
+
+    const adopt = plan.items.filter((i) => i.adoptChecksum).map((i) => i.file);
+    if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, adopt), { exclusive: true });
+
+    for (const item of plan.items) {
+      if (item.state === 'applied') {
+        emit({ type: 'file:skip', item, byOtherRunner: false });
+      } else if (item.state === 'sample-data-skipped') {
+        emit({ type: 'file:sample-data-skipped', item });
+      } else if (options.dryRun) {
+        emit({ type: 'file:would-run', item });
+      } else {
+        const failure = await applyOne(db, item, emit, outcomes);
+        if (failure) return finish(failure);
+      }
+    }
+    return finish(null);
+  } catch (error) {
+    if (error instanceof MigrateError) return finish(error);
+    throw error;
+  } finally {
+    await db?.close();
+  }
+}
+
+/**
+ * Reads the tracking rows and plans. When the tracking tables are missing or need an
+ * upgrade, the upgrade happens in the same transaction as the planning, and is
+ * rolled back if the plan has errors, or for a dry run or status: a rejected run
+ * leaves the database exactly as it found it.
+ */
+async function loadPlan(db: Database, discovery: Discovery, options: RunOptions, emit: EventSink): Promise<Plan> {
+  const planOptions = { sampleData: options.sampleData, strictOrder: options.strictOrder, allowMissing: options.allowMissing };
+  const state = await readTracking(db);
+  if (state.ready) return buildPlan(discovery.files, discovery.sources, state.rows, planOptions);
+
+  const readOnly = options.dryRun || options.command === 'status';
+  let planned: Plan | null = null;
+  try {
+    await db.transaction(
+      async (tx) => {
+        const notes = await ensureTrackingSchema(tx, allEntityOrigins(discovery.root));
+        const again = await readTracking(tx);
+        if (!again.ready) throw new MigrateError('DATABASE', `tracking tables could not be prepared: ${again.reason}`);
+        planned = buildPlan(discovery.files, discovery.sources, again.rows, planOptions);
+        if (notes.length > 0 && !readOnly && !hasErrors(planned)) emit({ type: 'tracking-upgraded', notes });
+        if (readOnly || hasErrors(planned)) throw new RollbackPlan();
+      },
+      { exclusive: true },
+    );
+  } catch (error) {
+    if (!(error instanceof RollbackPlan)) throw error;
+  }
+  return planned!;
+}
+
+/** Applies one file and its tracking row in one transaction. Returns the failure, if any. */
+async function applyOne(
+  db: Database,
+  item: PlannedMigration,
+  emit: EventSink,
+  outcomes: Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>,
+): Promise<MigrationFailedError | null> {
+  const file = item.file;
+  // What the server receives: the file without a BOM (PostgreSQL rejects one); line endings kept.
+  const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
+  const started = performance.now();
+  let sqlError: DatabaseError | null = null;
+  let ranHere = false;
+  try {
+    await db.transaction(
+      async (tx) => {
+        // Re-read under the lock: another runner may have applied it while we waited.
+        if (await isRecorded(tx, file)) return;
+        emit({ type: 'file:start', item });
+        try {
+          await tx.exec(text);
+        } catch (error) {
+          if (error instanceof DatabaseError) sqlError = error;
+          throw error;
+        }
+        await recordApplied(tx, file, performance.now() - started);
+        ranHere = true;
+      },
+      { exclusive: true },
+    );
+  } catch (error) {
+    const durationMs = performance.now() - started;
+    if (!sqlError) throw error;
+    const failed: DatabaseError = sqlError;
+    const location = await locateFailure(db, text, failed).catch(() => null);
+    const failure = new MigrationFailedError({
+      file: file.path,
+      line: location?.line ?? null,
+      column: location?.column ?? null,
+      sourceLine: location?.text ?? null,
+      pg: failed.pg,
+      cause: failed,
+    });
+    outcomes.set(item, { status: 'failed', durationMs });
+    emit({ type: 'file:error', item, error: failure, durationMs });
+    return failure;
+  }
+  const durationMs = performance.now() - started;
+  if (ranHere) {
+    outcomes.set(item, { status: 'applied', durationMs });
+    emit({ type: 'file:done', item, durationMs });
+  } else {
+    outcomes.set(item, { status: 'skipped', durationMs: null });
+    emit({ type: 'file:skip', item, byOtherRunner: true });
+  }
+  return null;
+}

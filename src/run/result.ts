@@ -1,0 +1,76 @@
+// Builds the run's result (the `--json` document) from the plan and what happened.
+import type { Plan, PlannedMigration } from '../core/plan.js';
+import type { TrackedRow } from '../core/types.js';
+import { MigrateError, MigrationFailedError } from '../core/errors.js';
+import type { ErrorReport, MigrationOutcome, RunResult } from './events.js';
+import type { RunOptions } from './migrate.js';
+
+/** The theme or plugin a source belongs to (settings areas report their owner). */
+function ownerName(sourceName: string | null): string | null {
+  return sourceName === null ? null : (sourceName.split('/')[0] ?? sourceName);
+}
+
+function rowTier(row: TrackedRow): string {
+  if (row.table === '_migrations') return 'core';
+  if (row.table === '_entity_migrations') return 'entity';
+  return row.sourceType ?? 'theme';
+}
+
+function fromRow(row: TrackedRow, status: 'missing' | 'inactive'): MigrationOutcome {
+  return { tier: rowTier(row), source: ownerName(row.sourceName), entity: row.entity, filename: row.filename, path: null, status, durationMs: null };
+}
+
+export function errorReport(error: MigrateError): ErrorReport {
+  const failed = error instanceof MigrationFailedError ? error : null;
+  return {
+    code: error.code,
+    message: error.message,
+    file: error.file,
+    line: error.line,
+    column: error.column,
+    sqlstate: failed?.sqlstate ?? null,
+    detail: failed?.detail ?? null,
+    hint: failed?.pgHint ?? error.hint,
+    sourceLine: failed?.sourceLine ?? null,
+  };
+}
+
+export function buildResult(
+  options: Pick<RunOptions, 'command' | 'target' | 'dryRun'>,
+  plan: Plan | null,
+  outcomes: ReadonlyMap<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>,
+  error: MigrateError | null,
+): RunResult {
+  const migrations: MigrationOutcome[] = [];
+  for (const item of plan?.items ?? []) {
+    const file = item.file;
+    const outcome = outcomes.get(item);
+    let status: MigrationOutcome['status'];
+    if (outcome) status = outcome.status;
+    else if (item.state === 'applied') status = options.command === 'status' ? 'applied' : 'skipped';
+    else if (item.state === 'modified') status = 'modified';
+    else if (item.state === 'sample-data-skipped') status = 'sample-data-skipped';
+    else status = 'pending';
+    migrations.push({
+      tier: file.source.tier,
+      source: ownerName(file.source.sourceName),
+      entity: file.source.entity,
+      filename: file.filename,
+      path: file.path,
+      status,
+      durationMs: outcome?.durationMs === undefined || outcome.durationMs === null ? null : Math.round(outcome.durationMs * 10) / 10,
+    });
+  }
+  if (plan) {
+    migrations.push(...plan.missing.map((r) => fromRow(r, 'missing')));
+    if (options.command === 'status') migrations.push(...plan.inactive.map((r) => fromRow(r, 'inactive')));
+  }
+  return {
+    ok: error === null,
+    command: options.command,
+    database: options.target.display,
+    migrations,
+    problems: plan?.problems ?? [],
+    error: error ? errorReport(error) : null,
+  };
+}

@@ -1,0 +1,213 @@
+// The tracking tables: creating and upgrading them, reading them, recording a
+// file. Table and column names are a persisted format shared with databases
+// migrated by earlier tools: never change them.
+import type { Queryable } from '../db/driver.js';
+import type { MigrationFile, TrackedRow, TrackingTable } from '../core/types.js';
+import { CHECKSUM_ALGORITHM } from '../core/checksum.js';
+import { DatabaseError } from '../core/errors.js';
+
+/** The documented DDL, verbatim in names, types and constraints. */
+const DOCUMENTED_DDL = `
+CREATE TABLE IF NOT EXISTS "_migrations" (
+  id SERIAL PRIMARY KEY,
+  filename TEXT UNIQUE NOT NULL,
+  executed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS "_content_migrations" (
+  id SERIAL PRIMARY KEY,
+  source_type TEXT NOT NULL,
+  source_name TEXT NOT NULL,
+  filename TEXT NOT NULL,
+  executed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+  UNIQUE(source_type, source_name, filename)
+);
+CREATE TABLE IF NOT EXISTS "_entity_migrations" (
+  id SERIAL PRIMARY KEY,
+  entity_name TEXT NOT NULL,
+  source_type TEXT NOT NULL,
+  source_name TEXT NOT NULL,
+  filename TEXT NOT NULL,
+  executed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+  UNIQUE(entity_name, filename)
+);`;
+
+/** Our own nullable columns, added to the documented tables. */
+const OWN_COLUMNS = ['_migrations', '_content_migrations', '_entity_migrations']
+  .map(
+    (t) => `ALTER TABLE "${t}"
+  ADD COLUMN IF NOT EXISTS checksum TEXT,
+  ADD COLUMN IF NOT EXISTS checksum_algorithm TEXT,
+  ADD COLUMN IF NOT EXISTS duration_ms INTEGER;`,
+  )
+  .join('\n');
+
+/**
+ * One query reads every tracking row (a no-op run costs one round trip), plus a
+ * marker row when the legacy `_theme_migrations` table still needs folding in.
+ */
+const READ_ALL = `
+SELECT '_migrations' AS tbl, NULL::text AS source_type, NULL::text AS source_name, NULL::text AS entity_name, filename, checksum, checksum_algorithm FROM "_migrations"
+UNION ALL
+SELECT '_content_migrations', source_type, source_name, NULL, filename, checksum, checksum_algorithm FROM "_content_migrations"
+UNION ALL
+SELECT '_entity_migrations', source_type, source_name, entity_name, filename, checksum, checksum_algorithm FROM "_entity_migrations"
+UNION ALL
+SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL WHERE to_regclass('_theme_migrations') IS NOT NULL`;
+
+interface RawRow {
+  tbl: string;
+  source_type: string | null;
+  source_name: string | null;
+  entity_name: string | null;
+  filename: string;
+  checksum: string | null;
+  checksum_algorithm: string | null;
+}
+
+export type TrackingState = { ready: true; rows: TrackedRow[] } | { ready: false; reason: string };
+
+/** Reads all tracking rows; `ready: false` when the tables are missing or need an upgrade. */
+export async function readTracking(db: Queryable): Promise<TrackingState> {
+  let raw: RawRow[];
+  try {
+    raw = await db.query<RawRow>(READ_ALL);
+  } catch (error) {
+    // undefined_table / undefined_column: a new database, or an older variant to upgrade.
+    if (error instanceof DatabaseError && (error.pg.sqlstate === '42P01' || error.pg.sqlstate === '42703')) {
+      return { ready: false, reason: error.pg.message };
+    }
+    throw error;
+  }
+  if (raw.some((r) => r.tbl === '_legacy')) return { ready: false, reason: 'legacy _theme_migrations table present' };
+  return {
+    ready: true,
+    rows: raw.map((r) => ({
+      table: r.tbl as TrackingTable,
+      sourceType: r.source_type,
+      sourceName: r.source_name,
+      entity: r.entity_name,
+      filename: r.filename,
+      checksum: r.checksum,
+      checksumAlgorithm: r.checksum_algorithm,
+    })),
+  };
+}
+
+/** Where an entity lives, to fill `source_type`/`source_name` on rows of old installations. */
+export type EntityOrigins = ReadonlyMap<string, { sourceType: string; sourceName: string }>;
+
+/**
+ * Creates the tracking tables, or upgrades older variants in place. Must run inside
+ * an exclusive transaction: concurrent runners would otherwise race on CREATE TABLE.
+ * Returns human notes about what was upgraded.
+ */
+export async function ensureTrackingSchema(tx: Queryable, entityOrigins: EntityOrigins): Promise<string[]> {
+  const notes: string[] = [];
+  const existing = await tx.query<{ table_name: string; column_name: string }>(
+    `SELECT table_name, column_name FROM information_schema.columns
+      WHERE table_schema = current_schema()
+        AND table_name IN ('_migrations', '_content_migrations', '_entity_migrations', '_theme_migrations')`,
+  );
+  const columns = (table: string) => new Set(existing.filter((c) => c.table_name === table).map((c) => c.column_name));
+  const entityColumns = columns('_entity_migrations');
+
+  // Entity tables of the first generation had no source columns.
+  if (entityColumns.size > 0 && (!entityColumns.has('source_type') || !entityColumns.has('source_name'))) {
+    await tx.exec(`ALTER TABLE "_entity_migrations" ADD COLUMN IF NOT EXISTS source_type TEXT, ADD COLUMN IF NOT EXISTS source_name TEXT`);
+    const names = await tx.query<{ entity_name: string }>(
+      `SELECT DISTINCT entity_name FROM "_entity_migrations" WHERE source_type IS NULL OR source_name IS NULL`,
+    );
+    for (const { entity_name } of names) {
+      const origin = entityOrigins.get(entity_name);
+      await tx.query(
+        `UPDATE "_entity_migrations" SET source_type = COALESCE(source_type, $2), source_name = COALESCE(source_name, $3) WHERE entity_name = $1`,
+        [entity_name, origin?.sourceType ?? 'unknown', origin?.sourceName ?? 'unknown'],
+      );
+    }
+    await tx.exec(`ALTER TABLE "_entity_migrations" ALTER COLUMN source_type SET NOT NULL, ALTER COLUMN source_name SET NOT NULL`);
+    notes.push(`upgraded _entity_migrations: added source_type/source_name to ${names.length} entit${names.length === 1 ? 'y' : 'ies'}`);
+  }
+
+  await tx.exec(`${DOCUMENTED_DDL}\n${OWN_COLUMNS}`);
+
+  const legacy = columns('_theme_migrations');
+  if (legacy.size > 0) {
+    const nameColumn = ['theme_name', 'theme', 'source_name', 'name'].find((c) => legacy.has(c));
+    if (nameColumn && legacy.has('filename')) {
+      const executedAt = legacy.has('executed_at') ? 'executed_at' : 'CURRENT_TIMESTAMP';
+      const moved = await tx.query<{ n: number }>(
+        `WITH moved AS (
+           INSERT INTO "_content_migrations" (source_type, source_name, filename, executed_at)
+           SELECT 'theme', "${nameColumn}", filename, ${executedAt} FROM "_theme_migrations"
+           ON CONFLICT DO NOTHING RETURNING 1)
+         SELECT count(*)::int AS n FROM moved`,
+      );
+      // Kept, renamed, rather than dropped: history is never thrown away.
+      await tx.exec(`ALTER TABLE "_theme_migrations" RENAME TO "_theme_migrations_legacy"`);
+      notes.push(`moved ${moved[0]?.n ?? 0} row(s) of legacy _theme_migrations into _content_migrations (old table kept as _theme_migrations_legacy)`);
+    } else {
+      notes.push('legacy _theme_migrations has no recognisable theme/filename columns: left untouched');
+    }
+  }
+  return notes;
+}
+
+/** The row's identity: what the table's UNIQUE constraint covers. */
+function keyCondition(file: MigrationFile): { where: string; params: unknown[] } {
+  const s = file.source;
+  if (s.table === '_migrations') return { where: 'filename = $1', params: [file.filename] };
+  if (s.table === '_content_migrations') {
+    return { where: 'filename = $1 AND source_type = $2 AND source_name = $3', params: [file.filename, s.sourceType, s.sourceName] };
+  }
+  return { where: 'filename = $1 AND entity_name = $2', params: [file.filename, s.entity] };
+}
+
+/** Whether the file's row exists, read inside the caller's (locked) transaction. */
+export async function isRecorded(tx: Queryable, file: MigrationFile): Promise<boolean> {
+  const { where, params } = keyCondition(file);
+  const rows = await tx.query(`SELECT 1 FROM "${file.source.table}" WHERE ${where}`, params);
+  return rows.length > 0;
+}
+
+/** Inserts the file's tracking row, in the same transaction that ran the file. */
+export async function recordApplied(tx: Queryable, file: MigrationFile, durationMs: number): Promise<void> {
+  const s = file.source;
+  const common = [file.filename, file.checksum, CHECKSUM_ALGORITHM, Math.round(durationMs)];
+  if (s.table === '_migrations') {
+    await tx.query(`INSERT INTO "_migrations" (filename, checksum, checksum_algorithm, duration_ms) VALUES ($1, $2, $3, $4)`, common);
+  } else if (s.table === '_content_migrations') {
+    await tx.query(
+      `INSERT INTO "_content_migrations" (filename, checksum, checksum_algorithm, duration_ms, source_type, source_name) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [...common, s.sourceType, s.sourceName],
+    );
+  } else {
+    await tx.query(
+      `INSERT INTO "_entity_migrations" (filename, checksum, checksum_algorithm, duration_ms, source_type, source_name, entity_name) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [...common, s.sourceType, s.sourceName, s.entity],
+    );
+  }
+}
+
+/** Fills in checksums of rows recorded before checksums existed (one UPDATE per table). */
+export async function adoptChecksums(tx: Queryable, files: readonly MigrationFile[]): Promise<void> {
+  const byTable = new Map<TrackingTable, MigrationFile[]>();
+  for (const f of files) byTable.set(f.source.table, [...(byTable.get(f.source.table) ?? []), f]);
+  for (const [table, list] of byTable) {
+    const filenames = list.map((f) => f.filename);
+    const checksums = list.map((f) => f.checksum);
+    const keyA = list.map((f) => (table === '_entity_migrations' ? f.source.entity : f.source.sourceType) ?? '');
+    const keyB = list.map((f) => f.source.sourceName ?? '');
+    const match =
+      table === '_migrations'
+        ? 't.filename = v.filename'
+        : table === '_content_migrations'
+          ? 't.filename = v.filename AND t.source_type = v.a AND t.source_name = v.b'
+          : 't.filename = v.filename AND t.entity_name = v.a';
+    await tx.query(
+      `UPDATE "${table}" AS t SET checksum = v.checksum, checksum_algorithm = $5
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(filename, checksum, a, b)
+        WHERE ${match} AND t.checksum IS NULL`,
+      [filenames, checksums, keyA, keyB, CHECKSUM_ALGORITHM],
+    );
+  }
+}
