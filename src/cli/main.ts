@@ -18,6 +18,8 @@ const USAGE = `Usage: db <command> [options]
 Commands:
   migrate            apply pending migrations (npm run db:migrate)
   status             show applied, pending, modified, missing and inactive migrations
+  verify             check migrations against the team checklist, and the database against them
+  new <description>  create the next migration file from the standard template
 
 Options:
   --root DIR         project root (default: current folder)
@@ -40,6 +42,17 @@ const COMMANDS: readonly Command[] = ['migrate', 'status'];
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // Commands with their own options and output live in their own modules, loaded on demand.
+  if (argv[0] === 'verify' || argv[0] === 'new') {
+    try {
+      const delegate = argv[0] === 'verify' ? (await import('../verify/cli.js')).verifyCommand : (await import('../scaffold/cli.js')).newCommand;
+      return await delegate(argv.slice(1), env);
+    } catch (error) {
+      if (!(error instanceof MigrateError)) throw error;
+      process.stderr.write(`❌ ${error.message}\n${error.hint ? `   → ${error.hint}\n` : ''}`);
+      return error.exitCode;
+    }
+  }
   const json = argv.includes('--json');
   const style = makeStyle(!json && colourWanted(process.stdout, env));
   let secrets: string[] = [];
