@@ -239,19 +239,30 @@ export function namingProblems(files: readonly MigrationFile[]): Problem[] {
         });
       }
     }
-    const numbers = [...byNumber.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (let i = 1; i < numbers.length; i++) {
-      const prev = numbers[i - 1]!;
-      const next = numbers[i]!;
-      if (next - prev > 1n) {
-        problems.push({
-          severity: 'warning',
-          code: 'sequence-gap',
-          file: byNumber.get(next)![0]!.path,
-          message: `${dir}: numbers jump from ${prev} to ${next}`,
-          hint: 'Never skip sequence numbers: use the next free number for new files.',
-        });
-      }
+    // Entity files are numbered across all entities: a gap is judged over the whole tier.
+    if (list[0]!.source.tier !== 'entity') problems.push(...gapProblems(dir, list));
+  }
+  const entityFiles = files.filter((f) => f.source.tier === 'entity' && f.number !== null);
+  if (entityFiles.length > 0) problems.push(...gapProblems('entity migrations (numbered across all entities)', entityFiles));
+  return problems;
+}
+
+function gapProblems(scope: string, files: readonly MigrationFile[]): Problem[] {
+  const first = new Map<bigint, MigrationFile>();
+  for (const f of files) if (!first.has(f.number!)) first.set(f.number!, f);
+  const numbers = [...first.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const problems: Problem[] = [];
+  for (let i = 1; i < numbers.length; i++) {
+    const prev = numbers[i - 1]!;
+    const next = numbers[i]!;
+    if (next - prev > 1n) {
+      problems.push({
+        severity: 'warning',
+        code: 'sequence-gap',
+        file: first.get(next)!.path,
+        message: `${scope}: numbers jump from ${prev} to ${next}`,
+        hint: 'Never skip sequence numbers: use the next free number for new files.',
+      });
     }
   }
   return problems;

