@@ -64,7 +64,8 @@ async function pgliteTemplateDir(): Promise<string> {
 
 const pgliteBackend: Backend = {
   name: 'pglite',
-  skipReason: null,
+  // CI's second pass targets another server only; PGlite was covered by the first pass.
+  skipReason: process.env.TEST_ONLY_SERVER ? 'TEST_ONLY_SERVER is set: this pass tests the server only' : null,
   async createDatabase() {
     const template = await pgliteTemplateDir();
     const dir = await mkdtemp(path.join(tmpdir(), 'tm-pglite-'));
