@@ -432,12 +432,15 @@ for (const backend of backends) {
     test('a user edits their profile but never their role, email or secrets', async (t) => {
       const db = client(t);
       if (!db) return;
-      const [before] = await superRows<{ updatedAt: Date }>(`SELECT "updatedAt" FROM "user" WHERE id = $1`, [fx.a.id]);
       await asRole(db, 'authenticated', fx.a.id, async (s) => {
+        // The fixture was inserted by an earlier transaction, so its "updatedAt" is not this transaction's now().
+        assert.deepEqual(await s.rows(`SELECT "updatedAt" = now() AS fresh FROM "user" WHERE id = $1`, [fx.a.id]), [{ fresh: false }]);
         assertAffects(await s.attempt(`UPDATE "user" SET name = 'Alice Renamed', image = 'https://example.com/a.png' WHERE id = $1`, [fx.a.id]), 1, 'A renaming themself');
-        const [after] = await s.rows<{ name: string; updatedAt: Date }>(`SELECT name, "updatedAt" FROM "user" WHERE id = $1`, [fx.a.id]);
-        assert.equal(after?.name, 'Alice Renamed');
-        assert.ok(after && before && new Date(after.updatedAt).getTime() > new Date(before.updatedAt).getTime(), 'the trigger moved "updatedAt"');
+        assert.deepEqual(
+          await s.rows(`SELECT name, "updatedAt" = now() AS fresh FROM "user" WHERE id = $1`, [fx.a.id]),
+          [{ name: 'Alice Renamed', fresh: true }],
+          'renamed, and the trigger moved "updatedAt"',
+        );
         assertPermissionDenied(await s.attempt(`UPDATE "user" SET role = 'admin' WHERE id = $1`, [fx.a.id]), 'A promoting themself');
         assertPermissionDenied(await s.attempt(`UPDATE "user" SET email = 'other@rls.test' WHERE id = $1`, [fx.a.id]), 'A changing their email');
         assertPermissionDenied(await s.attempt(`UPDATE "user" SET "emailVerified" = TRUE WHERE id = $1`, [fx.a.id]), 'A verifying their email');
