@@ -1,0 +1,270 @@
+// One migration file, parsed once: its statements (with the static SQL inside DO
+// blocks), the comments between statements, and where each thing is. Every rule
+// reads this; nothing re-parses. Pure: the parser is handed in.
+import type { Node } from 'libpg-query';
+import type { MigrationFile } from '../core/types.js';
+import { byteOffsetToIndex } from '../core/position.js';
+import type { Position } from './types.js';
+import { SourceText } from './source-text.js';
+import { as, kindOf } from './ast.js';
+import { conditionParser, doLanguage, readDoBody, type DoContext } from './plpgsql.js';
+
+/** The parts of libpg-query verification uses (the module itself, once loaded). */
+export interface Parser {
+  parseSync(sql: string): { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
+  scanSync(sql: string): { tokens: { start: number; end: number; text: string; tokenName: string }[] };
+  parsePlPgSQLSync(sql: string): unknown;
+}
+
+/** A comment outside any statement (header, section banners, directives). */
+export interface Comment {
+  /** The comment as written, with its `--` or its slash-star delimiters. */
+  text: string;
+  /** UTF-16 index of its first character. */
+  index: number;
+  line: number;
+  column: number;
+  endLine: number;
+}
+
+export interface Statement {
+  node: Node;
+  kind: string;
+  /** Index of the top-level statement this is, or is inside of (a DO block), in `ParsedFile.topLevel`. */
+  top: number;
+  position: Position;
+  /** The place of a parse-tree `location` of this statement's nodes (its start when absent). */
+  at(location: number | undefined): Position;
+  /** Guards around it when it runs inside a DO block; null at top level. */
+  inDo: DoContext | null;
+  file: ParsedFile;
+}
+
+export interface TopLevelSpan {
+  /** UTF-16 indexes of the first character and just past the last (before the semicolon). */
+  start: number;
+  end: number;
+  line: number;
+}
+
+export interface SyntaxProblem {
+  message: string;
+  position: Position;
+  /** The top-level statement (a DO block whose body does not parse), or null for the file. */
+  statement: number | null;
+}
+
+export interface ParsedFile {
+  file: MigrationFile;
+  source: SourceText;
+  /** Every statement in source order, DO-block statements right after their DO. */
+  statements: Statement[];
+  topLevel: TopLevelSpan[];
+  /** Comments between statements, in order. */
+  comments: Comment[];
+  /** Comments before the first statement: the header. */
+  header: Comment[];
+  syntax: SyntaxProblem[];
+}
+
+/** Parses one file. Never throws for bad SQL: that becomes a `syntax` problem. */
+export function parseMigration(parser: Parser, file: MigrationFile): ParsedFile {
+  // The engine strips a BOM before running a file; positions are counted without it too.
+  const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
+  const source = new SourceText(text);
+  const parsed: ParsedFile = { file, source, statements: [], topLevel: [], comments: [], header: [], syntax: [] };
+  if (text.trim() === '') return parsed; // libpg_query refuses an empty query
+
+  let raw;
+  try {
+    raw = parser.parseSync(text).stmts ?? [];
+  } catch (error) {
+    const cursor = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition ?? 0;
+    parsed.syntax.push({ message: firstLine((error as Error).message), position: source.positionOfByte(cursor), statement: null });
+    // Without statements the whole file is scanned, when the scanner can read it, for the header.
+    collectComments(parser, source, 0, text.length, parsed.comments);
+    parsed.header = leadingComments(parser, source, parsed.comments);
+    return parsed;
+  }
+
+  const conditions = conditionParser((sql) => parser.parseSync(sql));
+  let previousEnd = 0;
+  for (const rawStmt of raw) {
+    if (!rawStmt.stmt) continue;
+    const startByte = rawStmt.stmt_location ?? 0;
+    const start = source.indexOfByte(startByte);
+    // stmt_len 0 (absent) means "to the end of the text".
+    const end = rawStmt.stmt_len ? source.indexOfByte(startByte + rawStmt.stmt_len) : text.length;
+    collectComments(parser, source, previousEnd, start, parsed.comments);
+    previousEnd = end;
+
+    const top = parsed.topLevel.length;
+    const position = source.positionOfIndex(start);
+    parsed.topLevel.push({ start, end, line: position.line });
+    parsed.statements.push({
+      node: rawStmt.stmt,
+      kind: kindOf(rawStmt.stmt),
+      top,
+      position,
+      at: (location) => (location === undefined || location < 0 ? position : source.positionOfByte(location)),
+      inDo: null,
+      file: parsed,
+    });
+    const doStmt = as(rawStmt.stmt, 'DoStmt');
+    if (doStmt) readDoStatements(parser, parsed, top, doStmt.args, conditions);
+  }
+  collectComments(parser, source, previousEnd, text.length, parsed.comments);
+  const firstStart = parsed.topLevel[0]?.start ?? text.length;
+  parsed.header = parsed.comments.filter((c) => c.index < firstStart);
+  return parsed;
+}
+
+function firstLine(message: string): string {
+  const nl = message.indexOf('\n');
+  return nl < 0 ? message : message.slice(0, nl);
+}
+
+/**
+ * Comments in `[from, to)`, a stretch between statements: only whitespace, semicolons
+ * and comments live there, so the scanner's work is small. Skipped when the stretch
+ * holds no character a comment could start with.
+ */
+function collectComments(parser: Parser, source: SourceText, from: number, to: number, out: Comment[]): void {
+  if (to <= from) return;
+  const gap = source.text.slice(from, to);
+  if (!gap.includes('-') && !gap.includes('/')) return;
+  let tokens;
+  try {
+    tokens = parser.scanSync(gap).tokens;
+  } catch {
+    return; // an unterminated comment: the parser reports it as a syntax error
+  }
+  for (const token of tokens) {
+    if (token.tokenName !== 'SQL_COMMENT' && token.tokenName !== 'C_COMMENT') continue;
+    const index = from + byteOffsetToIndex(gap, token.start);
+    const endIndex = from + byteOffsetToIndex(gap, token.end);
+    const position = source.positionOfIndex(index);
+    out.push({
+      text: source.text.slice(index, endIndex),
+      index,
+      line: position.line,
+      column: position.column,
+      endLine: source.lineOf(Math.max(index, endIndex - 1)),
+    });
+  }
+}
+
+/** For a file that does not parse: the comments before its first other token. */
+function leadingComments(parser: Parser, source: SourceText, comments: Comment[]): Comment[] {
+  let firstToken = source.text.length;
+  try {
+    for (const token of parser.scanSync(source.text).tokens) {
+      if (token.tokenName !== 'SQL_COMMENT' && token.tokenName !== 'C_COMMENT') {
+        firstToken = source.indexOfByte(token.start);
+        break;
+      }
+    }
+  } catch {
+    return [];
+  }
+  return comments.filter((c) => c.index < firstToken);
+}
+
+/**
+ * The static statements of a DO block, placed at their line and column in the file.
+ * A body that does not parse as PL/pgSQL is a syntax problem: PostgreSQL would
+ * reject it when the migration runs.
+ */
+function readDoStatements(parser: Parser, parsed: ParsedFile, top: number, args: Node[] | undefined, conditions: ReturnType<typeof conditionParser>): void {
+  if (doLanguage(args) !== 'plpgsql') return;
+  const span = parsed.topLevel[top]!;
+  const { source } = parsed;
+  const doPosition = source.positionOfIndex(span.start);
+  let tree: unknown;
+  try {
+    tree = parser.parsePlPgSQLSync(source.text.slice(span.start, span.end));
+  } catch (error) {
+    parsed.syntax.push({ message: `in DO block: ${firstLine((error as Error).message)}`, position: doPosition, statement: top });
+    return;
+  }
+  const body = bodyOf(source, args);
+  const located = readDoBody(tree, conditions);
+  const cursorOnLine = new Map<number, number>();
+  const place = (query: string, lineno: number): number | null => {
+    if (!body) return null;
+    const lineStart = lineStartIn(body.text, lineno);
+    const found = body.text.indexOf(query, Math.max(lineStart, cursorOnLine.get(lineno) ?? 0));
+    if (found < 0) return null;
+    cursorOnLine.set(lineno, found + query.length);
+    return body.start + found;
+  };
+
+  for (const nested of located.statements) {
+    let stmts;
+    try {
+      stmts = parser.parseSync(nested.query).stmts ?? [];
+    } catch {
+      continue; // PL/pgSQL accepted it; nothing static to read
+    }
+    const queryStart = place(nested.query, nested.lineno);
+    for (const rawStmt of stmts) {
+      if (!rawStmt.stmt) continue;
+      const offset = rawStmt.stmt_location ?? 0;
+      const at = (location: number | undefined): Position =>
+        queryStart === null ? doPosition : source.positionOfIndex(queryStart + byteOffsetToIndex(nested.query, location === undefined || location < 0 ? offset : location));
+      parsed.statements.push({
+        node: rawStmt.stmt,
+        kind: kindOf(rawStmt.stmt),
+        top,
+        position: at(offset),
+        at,
+        inDo: nested.context,
+        file: parsed,
+      });
+    }
+  }
+  for (const control of located.transactionControl) {
+    let at = body ? body.start + lineStartIn(body.text, control.lineno) : null;
+    // PL/pgSQL gives the line only: point at its first non-blank character.
+    while (at !== null && (source.text.charCodeAt(at) === 32 || source.text.charCodeAt(at) === 9)) at++;
+    const position = at === null ? doPosition : source.positionOfIndex(at);
+    parsed.statements.push({
+      node: { TransactionStmt: { kind: control.command === 'COMMIT' ? 'TRANS_STMT_COMMIT' : 'TRANS_STMT_ROLLBACK' } },
+      kind: 'TransactionStmt',
+      top,
+      position,
+      at: () => position,
+      inDo: { existenceGuard: false, columnGuard: false, handled: new Set() },
+      file: parsed,
+    });
+  }
+}
+
+/** The body of a dollar-quoted DO block and where it starts; null for a quoted-string body. */
+function bodyOf(source: SourceText, args: Node[] | undefined): { text: string; start: number } | null {
+  for (const arg of args ?? []) {
+    const def = as(arg, 'DefElem');
+    if (def?.defname !== 'as') continue;
+    const sval = as(def.arg, 'String')?.sval;
+    if (sval === undefined || def.location === undefined) return null;
+    const at = source.indexOfByte(def.location);
+    // The parser points at the opening delimiter; a dollar quote is `$tag$`.
+    if (source.text.charCodeAt(at) !== 36) return null;
+    const close = source.text.indexOf('$', at + 1);
+    if (close < 0) return null;
+    const start = close + 1;
+    // Only when the body is the text verbatim (it always is between dollar quotes).
+    return source.text.startsWith(sval, start) ? { text: sval, start } : null;
+  }
+  return null;
+}
+
+function lineStartIn(text: string, lineno: number): number {
+  let index = 0;
+  for (let line = 1; line < lineno; line++) {
+    const nl = text.indexOf('\n', index);
+    if (nl < 0) return text.length;
+    index = nl + 1;
+  }
+  return index;
+}

@@ -1,0 +1,48 @@
+// naming: every file is `NNN_snake_case.sql`, and no two files of one folder share
+// a number (the engine would run them in name order, which nobody chose).
+import type { MigrationFile } from '../../core/types.js';
+import { followsConvention } from '../../core/naming.js';
+import { atFile, type SetupRule } from '../finding.js';
+import type { RawFinding } from '../types.js';
+
+const RENAME_RISK = 'If it has already run anywhere, renaming makes it run again there: rename only files that never ran.';
+
+export const namingRule: SetupRule = (setup) => {
+  const findings: RawFinding[] = [];
+  const byFolder = new Map<string, MigrationFile[]>();
+  for (const { file } of setup.files) {
+    if (file.number === null) {
+      findings.push(atFile('naming', file.path, `${file.filename} has no leading number, so its place in the order is unknown`, `Rename it NNN_snake_case.sql with the next number of its folder. ${RENAME_RISK}`));
+      continue;
+    }
+    if (!followsConvention(file.filename)) {
+      findings.push(
+        atFile('naming', file.path, `${file.filename} does not follow NNN_snake_case.sql (three-digit number, lower-case words joined by _)`, `Rename it, e.g. ${suggestName(file)}. ${RENAME_RISK}`),
+      );
+    }
+    const list = byFolder.get(file.source.dir) ?? [];
+    list.push(file);
+    byFolder.set(file.source.dir, list);
+  }
+  for (const files of byFolder.values()) {
+    const byNumber = new Map<bigint, MigrationFile[]>();
+    for (const f of files) byNumber.set(f.number!, [...(byNumber.get(f.number!) ?? []), f]);
+    for (const same of byNumber.values()) {
+      if (same.length < 2) continue;
+      const sorted = [...same].sort((a, b) => (a.filename < b.filename ? -1 : 1));
+      for (const later of sorted.slice(1)) {
+        findings.push(
+          atFile('naming', later.path, `${later.filename} shares its number with ${sorted[0]!.filename} in ${later.source.dir}`, `Give the file that has not run anywhere yet the next free number of the folder. ${RENAME_RISK}`),
+        );
+      }
+    }
+  }
+  return findings;
+};
+
+function suggestName(file: MigrationFile): string {
+  const digits = String(file.number ?? 1n).padStart(3, '0');
+  let rest = file.filename.replace(/^\d+/, '').replace(/\.sql$/i, '');
+  rest = rest.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  return `${digits}_${rest || 'description'}.sql`;
+}

@@ -1,0 +1,105 @@
+// transaction: the engine runs each file inside one transaction, so a file must
+// not hold statements PostgreSQL refuses there (CREATE INDEX CONCURRENTLY, VACUUM,
+// ALTER SYSTEM, …) nor end or start transactions itself (BEGIN, COMMIT, a COMMIT
+// inside a DO block).
+import type { Node } from 'libpg-query';
+import type { MigrationFile } from '../../core/types.js';
+import { atStatement, type FileRule } from '../finding.js';
+import type { RawFinding } from '../types.js';
+import { as } from '../ast.js';
+
+/**
+ * Whether the engine wraps this file in a transaction. Today it wraps every file
+ * (src/run/migrate.ts, applyOne): there is no opt-out directive. Kept a function so
+ * an opt-out, if the engine ever gets one, changes one place.
+ */
+export function wrappedInTransaction(_file: MigrationFile): boolean {
+  return true;
+}
+
+const TRANSACTION_CONTROL: Record<string, string> = {
+  TRANS_STMT_BEGIN: 'BEGIN',
+  TRANS_STMT_START: 'START TRANSACTION',
+  TRANS_STMT_COMMIT: 'COMMIT',
+  TRANS_STMT_ROLLBACK: 'ROLLBACK',
+  TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
+  TRANS_STMT_COMMIT_PREPARED: 'COMMIT PREPARED',
+  TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
+};
+
+/** What in the statement cannot run inside a transaction block, or null. */
+function outsideOnly(node: Node, kind: string): string | null {
+  switch (kind) {
+    case 'IndexStmt':
+      return as(node, 'IndexStmt')!.concurrent ? 'CREATE INDEX CONCURRENTLY' : null;
+    case 'DropStmt':
+      return as(node, 'DropStmt')!.concurrent ? 'DROP INDEX CONCURRENTLY' : null;
+    case 'ReindexStmt': {
+      const reindex = as(node, 'ReindexStmt')!;
+      const concurrently = (reindex.params ?? []).some((p) => as(p, 'DefElem')?.defname === 'concurrently');
+      if (concurrently) return 'REINDEX CONCURRENTLY';
+      return reindex.kind === 'REINDEX_OBJECT_SYSTEM' || reindex.kind === 'REINDEX_OBJECT_DATABASE' ? `REINDEX ${reindex.kind.slice('REINDEX_OBJECT_'.length)}` : null;
+    }
+    case 'VacuumStmt':
+      return as(node, 'VacuumStmt')!.is_vacuumcmd ? 'VACUUM' : null;
+    case 'ClusterStmt':
+      return as(node, 'ClusterStmt')!.relation ? null : 'CLUSTER without a table';
+    case 'AlterSystemStmt':
+      return 'ALTER SYSTEM';
+    case 'CreatedbStmt':
+      return 'CREATE DATABASE';
+    case 'DropdbStmt':
+      return 'DROP DATABASE';
+    case 'CreateTableSpaceStmt':
+      return 'CREATE TABLESPACE';
+    case 'DropTableSpaceStmt':
+      return 'DROP TABLESPACE';
+    case 'CreateSubscriptionStmt':
+      return 'CREATE SUBSCRIPTION';
+    case 'DropSubscriptionStmt':
+      return 'DROP SUBSCRIPTION';
+    case 'AlterTableStmt': {
+      const detach = (as(node, 'AlterTableStmt')!.cmds ?? []).some((c) => {
+        const cmd = as(c, 'AlterTableCmd');
+        return cmd?.subtype === 'AT_DetachPartition' && as(cmd.def, 'PartitionCmd')?.concurrent === true;
+      });
+      return detach ? 'DETACH PARTITION CONCURRENTLY' : null;
+    }
+    default:
+      return null;
+  }
+}
+
+export const transactionRule: FileRule = (file) => {
+  if (!wrappedInTransaction(file.file)) return [];
+  const findings: RawFinding[] = [];
+  for (const stmt of file.statements) {
+    const control = as(stmt.node, 'TransactionStmt');
+    if (control) {
+      const word = TRANSACTION_CONTROL[control.kind ?? ''];
+      if (!word) continue; // SAVEPOINT, RELEASE, ROLLBACK TO: fine inside the engine's transaction
+      findings.push(
+        atStatement(
+          'transaction',
+          stmt,
+          undefined,
+          stmt.inDo ? `${word} inside a DO block: the engine runs the file in a transaction, where a DO block cannot end it` : `explicit ${word}: the engine already runs each file in its own transaction`,
+          stmt.inDo ? `Remove the ${word}: the whole file commits or rolls back as one.` : `Remove it: the engine commits the file and its tracking row together, or rolls both back.`,
+        ),
+      );
+      continue;
+    }
+    const what = outsideOnly(stmt.node, stmt.kind);
+    if (!what) continue;
+    findings.push(
+      atStatement(
+        'transaction',
+        stmt,
+        undefined,
+        `${what} cannot run inside a transaction block, and the engine runs every file in one`,
+        what.includes('CONCURRENTLY') ? `Drop CONCURRENTLY (the migration then locks the table while it runs), or run the statement outside migrations.` : 'Run it outside migrations (a maintenance script or the database console).',
+      ),
+    );
+  }
+  return findings;
+};

@@ -1,0 +1,99 @@
+// The vocabulary of db:verify: rules, findings and their places in files.
+// The rule ids and the finding shape are printed by `--json`: a documented
+// format that CI scripts read, so never rename a rule or a field.
+
+export type Severity = 'error' | 'warning';
+
+/** Static rules: each one a checklist item or a don't of the migration documentation. */
+export type StaticRuleId =
+  | 'syntax'
+  | 'naming'
+  | 'sequence'
+  | 'header'
+  | 'idempotent'
+  | 'standard-fields'
+  | 'foreign-key'
+  | 'fk-index'
+  | 'rls'
+  | 'updated-at'
+  | 'hardcoded-data'
+  | 'transaction';
+
+/** Checks of the live database against the files. */
+export type LiveRuleId = 'modified' | 'missing' | 'db-rls' | 'db-table';
+
+/** A malformed `-- verify:ignore` directive. */
+export type MetaRuleId = 'verify-ignore';
+
+export type RuleId = StaticRuleId | LiveRuleId | MetaRuleId;
+
+/** Severity of every rule. A rule never changes severity from one finding to the next. */
+export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
+  syntax: 'error',
+  naming: 'error',
+  sequence: 'warning',
+  header: 'warning',
+  idempotent: 'error',
+  'standard-fields': 'warning',
+  'foreign-key': 'warning',
+  'fk-index': 'warning',
+  rls: 'error',
+  'updated-at': 'warning',
+  'hardcoded-data': 'warning',
+  transaction: 'error',
+  modified: 'error',
+  missing: 'error',
+  'db-rls': 'error',
+  'db-table': 'error',
+  'verify-ignore': 'warning',
+};
+
+/** Rules a `-- verify:ignore <rule> <reason>` directive may name. */
+export const SUPPRESSIBLE_RULES: ReadonlySet<string> = new Set<StaticRuleId>([
+  'syntax',
+  'naming',
+  'sequence',
+  'header',
+  'idempotent',
+  'standard-fields',
+  'foreign-key',
+  'fk-index',
+  'rls',
+  'updated-at',
+  'hardcoded-data',
+  'transaction',
+]);
+
+/** 1-based line and column; columns count characters (code points), as editors do. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** What `--json` prints for each finding. Persisted format: never rename a field. */
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  /** Path relative to the project root, `/` separators; `(database)` for live findings about no file. */
+  file: string;
+  /** 1-based; 0 when the finding has no place in a file (a file missing from disk, a database object). */
+  line: number;
+  column: number;
+  message: string;
+  /** What to do about it, one or two sentences. */
+  fix: string;
+}
+
+/**
+ * A finding as rules produce it: with the top-level statement it belongs to, so a
+ * directive written above that statement can silence it. `null` for findings about
+ * the file as a whole (naming, sequence, header), which only header directives silence.
+ */
+export interface RawFinding extends Finding {
+  statement: number | null;
+}
+
+/** A finding silenced on purpose, with the author's reason (shown by `--verbose`). */
+export interface SuppressedFinding extends Finding {
+  reason: string;
+}
