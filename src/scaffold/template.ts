@@ -1,0 +1,99 @@
+// The documented standard template (database-migrations: "Standard Structure"):
+// header, TABLES / INDEXES / RLS / TRIGGERS sections, the standard fields, an owner
+// policy for each command (each preceded by DROP POLICY IF EXISTS) and the
+// "updatedAt" trigger. A file made from it passes db:verify as it is. Pure.
+
+export interface TemplateInput {
+  filename: string;
+  /** The header's one-line description. */
+  sentence: string;
+  /** YYYY-MM-DD. */
+  date: string;
+  table: string;
+  /** Set for entity migrations: adds the `-- Entity:` header line. */
+  entity: string | null;
+}
+
+const banner = (title: string) => ['-- ============================================', `-- ${title}`, '-- ============================================'];
+
+/** A day as YYYY-MM-DD, in the author's time zone. */
+export function isoDate(day: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+}
+
+function header(input: TemplateInput): string[] {
+  return [
+    `-- Migration: ${input.filename}`,
+    `-- Description: ${input.sentence}`,
+    `-- Date: ${input.date}`,
+    ...(input.entity ? [`-- Entity: ${input.entity}`] : []),
+  ];
+}
+
+/** The standard template for a new user-owned table. */
+export function tableTemplate(input: TemplateInput): string {
+  const t = input.table;
+  const q = `"${t}"`;
+  const owner = '"userId" = public.get_auth_user_id()';
+  const policy = (command: string, suffix: string, clauses: string[]) => [
+    `DROP POLICY IF EXISTS ${t}_${suffix} ON ${q};`,
+    `CREATE POLICY ${t}_${suffix} ON ${q}`,
+    `  FOR ${command}`,
+    '  TO authenticated',
+    ...clauses.map((c) => `  ${c}`),
+  ];
+  const lines = [
+    ...header(input),
+    '',
+    ...banner('TABLES'),
+    `CREATE TABLE IF NOT EXISTS ${q} (`,
+    '  id TEXT PRIMARY KEY DEFAULT gen_random_uuid()::text,',
+    '  "userId" TEXT NOT NULL REFERENCES "user"(id) ON DELETE CASCADE,',
+    '  -- Custom fields',
+    '  "createdAt" TIMESTAMPTZ NOT NULL DEFAULT now(),',
+    '  "updatedAt" TIMESTAMPTZ NOT NULL DEFAULT now()',
+    ');',
+    '',
+    ...banner('INDEXES'),
+    `CREATE INDEX IF NOT EXISTS idx_${t}_user_id`,
+    `  ON ${q}("userId");`,
+    '',
+    `CREATE INDEX IF NOT EXISTS idx_${t}_created_at`,
+    `  ON ${q}("createdAt");`,
+    '',
+    ...banner('RLS (Row-Level Security)'),
+    `ALTER TABLE ${q} ENABLE ROW LEVEL SECURITY;`,
+    '',
+    ...policy('SELECT', 'select_own', [`USING (${owner});`]),
+    '',
+    ...policy('INSERT', 'insert_own', [`WITH CHECK (${owner});`]),
+    '',
+    ...policy('UPDATE', 'update_own', [`USING (${owner})`, `WITH CHECK (${owner});`]),
+    '',
+    ...policy('DELETE', 'delete_own', [`USING (${owner});`]),
+    '',
+    ...banner('TRIGGERS'),
+    `DROP TRIGGER IF EXISTS ${t}_set_updated_at ON ${q};`,
+    `CREATE TRIGGER ${t}_set_updated_at`,
+    `  BEFORE UPDATE ON ${q}`,
+    '  FOR EACH ROW',
+    '  EXECUTE FUNCTION public.set_updated_at();',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** A `*_sample_data` file: development rows only, so no schema in it. */
+export function sampleDataTemplate(input: TemplateInput): string {
+  const lines = [
+    ...header(input),
+    '',
+    '-- Development data: the engine skips *_sample_data files when NODE_ENV=production.',
+    '-- Find related rows by natural keys (email, slug) rather than hard-coded ids, and',
+    '-- end each INSERT with ON CONFLICT … DO NOTHING so the file can run again.',
+    `-- INSERT INTO "${input.table}" ("userId", …)`,
+    `-- SELECT u.id, … FROM "user" u WHERE u.email = 'alice@example.com'`,
+    '-- ON CONFLICT DO NOTHING;',
+  ];
+  return `${lines.join('\n')}\n`;
+}
