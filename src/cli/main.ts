@@ -42,6 +42,8 @@ const COMMANDS: readonly Command[] = ['migrate', 'status'];
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // A closed pipe (`db:migrate | head`) must not kill a run half-way: keep migrating, stop printing.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   // Commands with their own options and output live in their own modules, loaded on demand.
   if (argv[0] === 'verify' || argv[0] === 'new') {
     try {
