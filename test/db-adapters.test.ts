@@ -1,0 +1,98 @@
+// The contract every database adapter must pass, run against each backend.
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { backends } from './support/backends.js';
+import { openDatabase, resolveTarget } from '../src/db/connect.js';
+import { DatabaseError } from '../src/core/errors.js';
+import type { Database } from '../src/db/driver.js';
+
+for (const backend of backends) {
+  describe(`database adapter: ${backend.name}`, { concurrency: false }, () => {
+    if (backend.skipReason) {
+      test(`adapter ${backend.name}`, (t) => t.skip(backend.skipReason!));
+      return;
+    }
+    let handle: Awaited<ReturnType<typeof backend.createDatabase>> | null = null;
+    let db: Database | null = null;
+    const open = async () => {
+      handle ??= await backend.createDatabase();
+      db ??= await openDatabase(resolveTarget('/', { DATABASE_URL: handle.url }));
+      return db;
+    };
+    after(async () => {
+      await db?.close();
+      await handle?.drop();
+    });
+
+    test('exec runs a multi-statement script; query takes parameters', async () => {
+      const d = await open();
+      await d.exec('CREATE TABLE t (id INT PRIMARY KEY, v TEXT);\nINSERT INTO t VALUES (1, $$a;b$$);\nINSERT INTO t VALUES (2, \'c\');');
+      const rows = await d.query<{ v: string }>('SELECT v FROM t WHERE id = ANY($1::int[]) ORDER BY id', [[1, 2]]);
+      assert.deepEqual(rows.map((r) => r.v), ['a;b', 'c']);
+    });
+
+    test('a transaction that throws is rolled back; one that returns is committed', async () => {
+      const d = await open();
+      await assert.rejects(
+        d.transaction(async (tx) => {
+          await tx.exec('INSERT INTO t VALUES (10, \'x\')');
+          throw new Error('stop');
+        }),
+        /stop/,
+      );
+      assert.equal((await d.query('SELECT 1 FROM t WHERE id = 10')).length, 0);
+      const value = await d.transaction(async (tx) => {
+        await tx.exec('INSERT INTO t VALUES (11, \'y\')');
+        return 42;
+      }, { exclusive: true });
+      assert.equal(value, 42);
+      assert.equal((await d.query('SELECT 1 FROM t WHERE id = 11')).length, 1);
+    });
+
+    test('server errors become DatabaseError with SQLSTATE and the position in the script', async () => {
+      const d = await open();
+      const error = await d.exec('SELECT 1;\nSELECT nope FROM t;').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof DatabaseError);
+      assert.equal(error.pg.sqlstate, '42703');
+      assert.equal(error.pg.position, 18);
+      const unique = await d.exec('INSERT INTO t VALUES (1, \'dup\')').then(() => null, (e: unknown) => e);
+      assert.ok(unique instanceof DatabaseError);
+      assert.equal(unique.pg.sqlstate, '23505');
+      assert.match(unique.pg.detail ?? '', /Key \(id\)=\(1\) already exists/);
+    });
+
+    if (backend.name === 'postgres') {
+      test('exclusive transactions of two connections run one after the other', async () => {
+        const d = await open();
+        const other = await openDatabase(resolveTarget('/', { DATABASE_URL: handle!.url }));
+        try {
+          const order: string[] = [];
+          let releaseFirst!: () => void;
+          const firstHolds = new Promise<void>((r) => (releaseFirst = r));
+          let firstStarted!: () => void;
+          const started = new Promise<void>((r) => (firstStarted = r));
+          const first = d.transaction(async () => {
+            order.push('first:start');
+            firstStarted();
+            await firstHolds;
+            order.push('first:end');
+          }, { exclusive: true });
+          await started;
+          const second = other.transaction(async () => {
+            order.push('second');
+          }, { exclusive: true });
+          await new Promise((r) => setTimeout(r, 300));
+          assert.deepEqual(order, ['first:start'], 'the second waits for the lock');
+          releaseFirst();
+          await Promise.all([first, second]);
+          assert.deepEqual(order, ['first:start', 'first:end', 'second']);
+        } finally {
+          await other.close();
+        }
+      });
+    }
+  });
+}
