@@ -96,3 +96,26 @@ for (const backend of backends) {
     }
   });
 }
+
+test('sslmode keeps its libpq meaning: prefer and allow fall back, require does not verify, none forces nothing', async () => {
+  const { connectionAttempts } = await import('../src/db/postgres.js');
+  assert.deepEqual(connectionAttempts('postgres://u@h/db'), ['postgres://u@h/db']);
+  assert.deepEqual(connectionAttempts('postgres://u@h/db?sslmode=require'), ['postgres://u@h/db?sslmode=require&uselibpqcompat=true']);
+  assert.deepEqual(connectionAttempts('postgres://u@h/db?sslmode=prefer'), [
+    'postgres://u@h/db?sslmode=prefer&uselibpqcompat=true',
+    'postgres://u@h/db?sslmode=disable&uselibpqcompat=true',
+  ]);
+  assert.equal(connectionAttempts('postgres://u@h/db?sslmode=allow')[0], 'postgres://u@h/db?sslmode=disable&uselibpqcompat=true');
+  const server = backends.find((b) => b.name === 'postgres')!;
+  if (server.skipReason) return;
+  const handle = await server.createDatabase();
+  try {
+    const url = new URL(handle.url);
+    url.searchParams.set('sslmode', 'prefer');
+    const db = await openDatabase(resolveTarget('/', { DATABASE_URL: url.toString() }));
+    assert.deepEqual(await db.query<{ one: number }>('SELECT 1 AS one'), [{ one: 1 }]);
+    await db.close();
+  } finally {
+    await handle.drop();
+  }
+});

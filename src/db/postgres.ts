@@ -8,23 +8,57 @@ import { MigrateError } from '../core/errors.js';
 import { redactUrl, scrub, secretsOf } from '../core/redact.js';
 import { isServerError, toDatabaseError } from './postgres-error.js';
 
+/**
+ * Connection strings to try, in order. `sslmode` keeps its libpq meaning (node-postgres
+ * alone treats `require` as `verify-full`, which breaks managed providers' URLs), and
+ * `prefer`/`allow` fall back as libpq does. Without `sslmode`, no SSL is forced.
+ */
+export function connectionAttempts(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [url];
+  }
+  const mode = parsed.searchParams.get('sslmode');
+  if (!mode || parsed.searchParams.has('uselibpqcompat')) return [url];
+  parsed.searchParams.set('uselibpqcompat', 'true');
+  const withMode = (m: string) => {
+    const u = new URL(parsed.toString());
+    u.searchParams.set('sslmode', m);
+    return u.toString();
+  };
+  if (mode === 'prefer') return [withMode('prefer'), withMode('disable')];
+  if (mode === 'allow') return [withMode('disable'), withMode('prefer')];
+  return [parsed.toString()];
+}
+
 export async function openPostgres(url: string): Promise<Database> {
   const secrets = secretsOf(url);
   const clean = (s: string) => scrub(s, secrets);
   const display = redactUrl(url);
-  // pg honours sslmode from the URL; nothing is forced here (local servers have no SSL).
-  const client = new pg.Client({ connectionString: url, application_name: 'tiered-migrate' });
-  // A dropped connection emits 'error' on the client; without a listener Node would crash.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    if (isServerError(error)) throw toDatabaseError(error, clean);
-    throw new MigrateError('CONNECTION', `cannot connect to ${display}: ${clean(String((error as Error).message ?? error))}`, {
+  let client: pg.Client | null = null;
+  let lastError: unknown = null;
+  for (const attempt of connectionAttempts(url)) {
+    const candidate = new pg.Client({ connectionString: attempt, application_name: 'tiered-migrate' });
+    // A dropped connection emits 'error' on the client; without a listener Node would crash.
+    candidate.on('error', () => undefined);
+    try {
+      await candidate.connect();
+      client = candidate;
+      break;
+    } catch (error) {
+      lastError = error;
+      await candidate.end().catch(() => undefined);
+      if (isServerError(error)) throw toDatabaseError(error, clean);
+    }
+  }
+  if (!client) {
+    throw new MigrateError('CONNECTION', `cannot connect to ${display}: ${clean(String((lastError as Error)?.message ?? lastError))}`, {
       hint: 'Check that the server is running and that DATABASE_URL (or MIGRATE_DATABASE_URL) is right.',
     });
   }
+  const connected = client;
 
   const wrap = async <T>(op: () => Promise<T>): Promise<T> => {
     try {
@@ -36,8 +70,8 @@ export async function openPostgres(url: string): Promise<Database> {
   };
 
   const queryable: Queryable = {
-    query: <R>(sql: string, params?: readonly unknown[]) => wrap(async () => (await client.query(sql, params as unknown[] | undefined)).rows as R[]),
-    exec: (script: string) => wrap(async () => void (await client.query(script))),
+    query: <R>(sql: string, params?: readonly unknown[]) => wrap(async () => (await connected.query(sql, params as unknown[] | undefined)).rows as R[]),
+    exec: (script: string) => wrap(async () => void (await connected.query(script))),
   };
 
   return {
@@ -52,12 +86,12 @@ export async function openPostgres(url: string): Promise<Database> {
         await queryable.exec('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await connected.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
     },
     async close() {
-      await client.end().catch(() => undefined);
+      await connected.end().catch(() => undefined);
     },
   };
 }
