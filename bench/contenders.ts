@@ -1,0 +1,127 @@
+// The contenders and the exact command each runs per scenario. Every contender
+// gets the same files in the same order (ours decides the order; the others are
+// fed it in their own formats), the same server and a database of its own.
+import path from 'node:path';
+import { resolveBinary } from 'dbmate';
+import type { CommandSpec } from './measure.js';
+import type { PreparedCorpus } from './workspace.js';
+
+export type ContenderId = 'floor' | 'dbmate' | 'node-pg-migrate' | 'ours';
+
+/** Server scenarios: every contender takes part (a command of null means "has no such command"). */
+export type ServerScenario = 'fresh' | 'noop' | 'status';
+
+/** How a contender reaches its database in one run. */
+export interface Connection {
+  /** A postgres:// URL without SSL negotiation (`sslmode=disable` where the client needs it). */
+  url: (options?: { sslDisable?: boolean }) => string;
+}
+
+export interface Contender {
+  id: ContenderId;
+  /** What it is, per scenario, for the tables. */
+  label(scenario: ServerScenario): string;
+  command(scenario: ServerScenario, corpus: PreparedCorpus, db: Connection): CommandSpec | null;
+}
+
+/** Where the tools live: this repository and its node_modules. */
+export interface Toolbox {
+  repoRoot: string;
+  node: string;
+  psql: string;
+}
+
+export function contenders(tools: Toolbox): Contender[] {
+  const node = tools.node;
+  const script = (name: string) => path.join(tools.repoRoot, 'scripts', name);
+  const floor: Contender = {
+    id: 'floor',
+    label: (s) => (s === 'fresh' ? 'psql, one session, BEGIN/COMMIT per file' : 'node + pg: connect, SELECT 1'),
+    command(scenario, corpus, db): CommandSpec {
+      if (scenario === 'fresh') {
+        return {
+          file: tools.psql,
+          args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url({ sslDisable: true }), '-f', corpus.psqlScript],
+          cwd: corpus.workDir,
+          env: {},
+        };
+      }
+      return { file: node, args: [path.join(tools.repoRoot, 'bench', 'floor-select-one.mjs')], cwd: corpus.workDir, env: { DATABASE_URL: db.url() } };
+    },
+  };
+  const dbmateBinary = resolveBinary();
+  const dbmate: Contender = {
+    id: 'dbmate',
+    label: (s) => (s === 'status' ? 'dbmate status' : 'dbmate migrate --no-dump-schema'),
+    command(scenario, corpus, db) {
+      // --no-dump-schema: dbmate's default pg_dump after migrating is work none of the others do.
+      // It reads ./.env when present: the working folder has none.
+      const tail = scenario === 'status' ? ['status'] : ['--no-dump-schema', 'migrate'];
+      return {
+        file: dbmateBinary,
+        args: ['--url', db.url({ sslDisable: true }), '--migrations-dir', corpus.dbmateMigrations, ...tail],
+        cwd: corpus.workDir,
+        env: {},
+      };
+    },
+  };
+  const nodePgMigrate: Contender = {
+    id: 'node-pg-migrate',
+    label: (s) => (s === 'status' ? '(no status command)' : 'node-pg-migrate up --no-single-transaction'),
+    command(scenario, corpus, db) {
+      if (scenario === 'status') return null;
+      // One transaction per file like the others (its default is one for the whole run);
+      // --no-verbose: its default prints every statement, which none of the others do.
+      return {
+        file: node,
+        args: [path.join(tools.repoRoot, 'node_modules', 'node-pg-migrate', 'bin', 'node-pg-migrate.js'), 'up', '-m', corpus.npmMigrations, '--no-single-transaction', '--no-verbose'],
+        cwd: corpus.workDir,
+        env: { DATABASE_URL: db.url() },
+      };
+    },
+  };
+  const ours: Contender = {
+    id: 'ours',
+    label: (s) => (s === 'status' ? 'db:status' : 'db:migrate'),
+    command(scenario, corpus, db) {
+      const args = scenario === 'status' ? [script('db.mjs'), 'status'] : [script('run-migrations.mjs')];
+      return {
+        file: node,
+        args: [...args, '--root', corpus.root, '--no-env-file'],
+        cwd: corpus.workDir,
+        env: { DATABASE_URL: db.url(), NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
+      };
+    },
+  };
+  return [floor, dbmate, nodePgMigrate, ours];
+}
+
+/** Ours on the embedded database in `dir` (PGlite), fresh or not depending on the folder. */
+export function oursEmbedded(tools: Toolbox, corpus: PreparedCorpus, dir: string): CommandSpec {
+  return {
+    file: tools.node,
+    args: [path.join(tools.repoRoot, 'scripts', 'run-migrations.mjs'), '--root', corpus.root, '--no-env-file'],
+    cwd: corpus.workDir,
+    env: { DATABASE_URL: `pglite:${dir}`, NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
+  };
+}
+
+/** Ours, static verification only (no database). */
+export function oursVerify(tools: Toolbox, corpus: PreparedCorpus): CommandSpec {
+  return {
+    file: tools.node,
+    args: [path.join(tools.repoRoot, 'scripts', 'db.mjs'), 'verify', '--root', corpus.root, '--no-db', '--no-env-file'],
+    cwd: corpus.workDir,
+    env: { NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
+  };
+}
+
+/** Ours, `--dry-run --json`: the order every contender is fed. */
+export function oursDryRun(tools: Toolbox, corpus: Pick<PreparedCorpus, 'root' | 'theme' | 'workDir'>, url: string): CommandSpec {
+  return {
+    file: tools.node,
+    args: [path.join(tools.repoRoot, 'scripts', 'run-migrations.mjs'), '--root', corpus.root, '--no-env-file', '--dry-run', '--json'],
+    cwd: corpus.workDir,
+    env: { DATABASE_URL: url, NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
+  };
+}

@@ -1,0 +1,95 @@
+// Command-line options of `npm run bench` and what each mode covers.
+import { parseArgs } from 'node:util';
+import type { CorpusName } from './workspace.js';
+
+export interface BenchOptions {
+  mode: 'full' | 'quick' | 'smoke' | 'custom';
+  runs: number;
+  /** Corpora of the server scenarios (fresh apply and no-op run). */
+  corpora: CorpusName[];
+  statusCorpora: CorpusName[];
+  embeddedCorpora: CorpusName[];
+  verifyCorpora: CorpusName[];
+  adminUrl: string;
+  seed: number;
+  smallTheme: string;
+  write: boolean;
+  keep: boolean;
+  profile: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+Benchmarks db:migrate, db:status and db:verify against the floor (psql; a bare
+node + pg SELECT 1) and against dbmate and node-pg-migrate, on generated corpora.
+Build first (npm run build): the engine and the harness run from dist/.
+
+Modes:
+  (none)            every corpus and scenario, 5 timed runs each; writes bench/results/<date>.{json,md}
+  --quick           the same with 3 timed runs; writes results too
+  --smoke           the small corpus, 1 run per contender, nothing written; exit 1 on any harness failure
+
+Options:
+  --runs N          timed runs per cell (at least 1; the full mode's 5 is the minimum for a report)
+  --corpus LIST     comma-separated: small,s100,medium,s1000,large,rows
+  --url URL         admin connection (default BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres);
+                    the harness creates and drops its own bench_<random>_<n> databases there
+  --seed N          corpus seed (default 20251125)
+  --small-theme T   active theme of the small corpus (default: default)
+  --no-write        print only; do not write bench/results/
+  --no-profile      skip the CPU profiles of ours
+  --keep            keep bench/work/<run>/ (corpora, logs) for inspection
+  -h, --help`;
+
+const ALL: CorpusName[] = ['small', 's100', 'medium', 's1000', 'large', 'rows'];
+
+/** Parses argv; throws a usage message on bad input. Returns null for --help. */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      smoke: { type: 'boolean' },
+      quick: { type: 'boolean' },
+      runs: { type: 'string' },
+      corpus: { type: 'string' },
+      url: { type: 'string' },
+      seed: { type: 'string' },
+      'small-theme': { type: 'string' },
+      'no-write': { type: 'boolean' },
+      'no-profile': { type: 'boolean' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return null;
+  if (values.smoke && values.quick) throw new Error('--smoke and --quick are different modes: pass one');
+  const mode: BenchOptions['mode'] = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
+  const runs = values.runs !== undefined ? Number(values.runs) : mode === 'full' ? 5 : mode === 'quick' ? 3 : 1;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
+  let corpora: CorpusName[] = mode === 'smoke' ? ['small'] : ALL;
+  if (values.corpus !== undefined) {
+    const asked = values.corpus.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = asked.filter((c) => !ALL.includes(c as CorpusName));
+    if (unknown.length > 0) throw new Error(`unknown corpus ${unknown.join(', ')}; known: ${ALL.join(', ')}`);
+    corpora = ALL.filter((c) => asked.includes(c));
+  }
+  const seed = values.seed !== undefined ? Number(values.seed) : 20251125;
+  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
+  const custom = values.corpus !== undefined || values.runs !== undefined;
+  const only = (list: CorpusName[]) => list.filter((c) => corpora.includes(c));
+  return {
+    mode: custom && mode !== 'smoke' ? 'custom' : mode,
+    runs,
+    corpora,
+    statusCorpora: only(['small', 'medium', 'large']),
+    embeddedCorpora: only(['small', 'medium', 'large']),
+    verifyCorpora: mode === 'smoke' ? only(['small']) : only(['large']),
+    adminUrl: values.url ?? env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    seed,
+    smallTheme: values['small-theme'] ?? 'default',
+    write: !values['no-write'] && mode !== 'smoke',
+    keep: values.keep ?? false,
+    profile: !values['no-profile'] && mode !== 'smoke',
+  };
+}

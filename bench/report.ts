@@ -1,0 +1,230 @@
+// Tables of results: the same rows printed aligned on the terminal and written as
+// Markdown. Also the verdict on each target of issue 5.
+import { UNWANTED_ON_SERVER } from './loads.js';
+import type { BenchResults, Scenario, Summary } from './results.js';
+import { summarise } from './results.js';
+import type { CorpusName } from './workspace.js';
+
+type Table = { head: string[]; rows: string[][] };
+
+const SCENARIO_TITLES: Record<Scenario, string> = {
+  fresh: 'Fresh apply (server)',
+  noop: 'No-op run, everything applied (server)',
+  status: 'Status (server)',
+  verify: 'Verify, static (no database)',
+  'embedded-fresh': 'Embedded PGlite, fresh apply',
+  'embedded-noop': 'Embedded PGlite, no-op run',
+};
+const SCENARIOS = Object.keys(SCENARIO_TITLES) as Scenario[];
+const SCALING: CorpusName[] = ['s100', 'medium', 's1000', 'large'];
+
+const ms = (v: number | null) => (v === null ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
+const times = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)}×`);
+const mb = (v: number | null) => (v === null ? '—' : `${Math.round(v)}`);
+const int = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toLocaleString('en-US'));
+
+function scenarioTable(summaries: readonly Summary[], scenario: Scenario): Table | null {
+  const rows = summaries.filter((s) => s.cell.scenario === scenario);
+  if (rows.length === 0) return null;
+  return {
+    head: ['corpus', 'files', 'contender', 'command', 'median', '× floor', 'runs', 'peak RSS MB', 'queries', 'round trips', 'connections'],
+    rows: rows.map((s) => {
+      const c = s.cell;
+      const state = c.failure ? 'FAILED' : c.notMeasured ? 'not measured' : ms(s.medianMs);
+      return [
+        c.corpus,
+        String(c.files),
+        c.contender,
+        c.label,
+        state,
+        c.contender === 'floor' ? '1.00×' : times(s.ratioToFloor),
+        String(c.wallMs.length),
+        mb(s.peakRssMb),
+        int(c.counts?.queries),
+        int(c.counts?.roundTrips),
+        int(c.counts?.connections),
+      ];
+    }),
+  };
+}
+
+/** Median per contender at 100, 300, 1,000 and 2,000 files, and the cost each added file brings. */
+function scalingTable(summaries: readonly Summary[], scenario: 'fresh' | 'noop'): Table | null {
+  const cells = summaries.filter((s) => s.cell.scenario === scenario && SCALING.includes(s.cell.corpus));
+  if (new Set(cells.map((s) => s.cell.corpus)).size < 2) return null;
+  const contenders = [...new Set(cells.map((s) => s.cell.contender))];
+  const files = (corpus: CorpusName) => cells.find((s) => s.cell.corpus === corpus)?.cell.files ?? null;
+  return {
+    head: ['contender', ...SCALING.map((c) => `${files(c) ?? '?'} files`), 'per added file', '× floor at 2,000'],
+    rows: contenders.map((id) => {
+      const at = (corpus: CorpusName) => cells.find((s) => s.cell.contender === id && s.cell.corpus === corpus);
+      const first = at('s100');
+      const last = at('large');
+      const slope =
+        first?.medianMs != null && last?.medianMs != null && first.cell.files !== last.cell.files
+          ? (last.medianMs - first.medianMs) / (last.cell.files - first.cell.files)
+          : null;
+      return [id, ...SCALING.map((c) => ms(at(c)?.medianMs ?? null)), slope === null ? '—' : `${slope.toFixed(3)} ms`, times(last?.ratioToFloor ?? null)];
+    }),
+  };
+}
+
+export interface Verdict {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+/** Each target of issue 5 against what this run measured (null: not measured). */
+export function verdicts(results: BenchResults): Verdict[] {
+  const summaries = summarise(results.cells);
+  const find = (corpus: CorpusName, scenario: Scenario, contender: string) =>
+    summaries.find((s) => s.cell.corpus === corpus && s.cell.scenario === scenario && s.cell.contender === contender && !s.cell.failure && !s.cell.notMeasured);
+  const out: Verdict[] = [];
+
+  const noops = summaries.filter((s) => s.cell.scenario === 'noop' && s.cell.contender === 'ours' && s.ratioToFloor !== null);
+  if (noops.length > 0) {
+    const worst = noops.reduce((a, b) => (b.ratioToFloor! > a.ratioToFloor! ? b : a));
+    out.push({
+      target: 'no-op run ≤ 1.3× the bare node floor, every corpus',
+      measured: noops.map((s) => `${s.cell.corpus} ${times(s.ratioToFloor)}`).join(', ') + ` (worst: ${worst.cell.corpus})`,
+      met: noops.every((s) => s.ratioToFloor! <= 1.3),
+    });
+  }
+  for (const corpus of ['medium', 'large'] as const) {
+    const ours = find(corpus, 'fresh', 'ours');
+    if (!ours) continue;
+    out.push({ target: `fresh apply ≤ 1.15× psql on ${corpus}`, measured: `${times(ours.ratioToFloor)} (${ms(ours.medianMs)})`, met: ours.ratioToFloor !== null && ours.ratioToFloor <= 1.15 });
+    const peers = (['dbmate', 'node-pg-migrate'] as const).map((p) => find(corpus, 'fresh', p));
+    const known = peers.filter((p): p is Summary => p !== undefined);
+    out.push({
+      target: `fresh apply faster than both peers on ${corpus}`,
+      measured: [`ours ${ms(ours.medianMs)}`, ...known.map((p) => `${p.cell.contender} ${ms(p.medianMs)}`)].join(', '),
+      met: known.length === 2 ? known.every((p) => ours.medianMs! < p.medianMs!) : null,
+    });
+  }
+  const status = find('large', 'status', 'ours');
+  if (status) out.push({ target: 'db:status ≤ 1.3× the bare floor on large', measured: `${times(status.ratioToFloor)} (${ms(status.medianMs)})`, met: status.ratioToFloor !== null && status.ratioToFloor <= 1.3 });
+  const verify = summaries.find((s) => s.cell.corpus === 'large' && s.cell.scenario === 'verify');
+  if (verify) {
+    out.push({
+      target: 'db:verify static ≤ 2 s on large',
+      measured: verify.cell.notMeasured ? `not measured: ${verify.cell.notMeasured}` : verify.cell.failure ? 'failed' : ms(verify.medianMs),
+      met: verify.medianMs === null ? null : verify.medianMs <= 2000,
+    });
+  }
+  const largeServer = summaries.filter((s) => s.cell.corpus === 'large' && s.cell.contender === 'ours' && ['fresh', 'noop', 'status'].includes(s.cell.scenario) && s.peakRssMb !== null);
+  if (largeServer.length > 0) {
+    const peak = Math.max(...largeServer.map((s) => s.peakRssMb!));
+    const embedded = summaries.filter((s) => s.cell.corpus === 'large' && s.cell.scenario.startsWith('embedded') && s.peakRssMb !== null);
+    const embeddedPeak = embedded.length > 0 ? Math.max(...embedded.map((s) => s.peakRssMb!)) : null;
+    out.push({
+      target: 'peak memory ≤ 150 MB on large',
+      measured: `server: ${mb(peak)} MB${embeddedPeak !== null ? `; embedded PGlite: ${mb(embeddedPeak)} MB` : ''}`,
+      met: peak <= 150 && (embeddedPeak === null || embeddedPeak <= 150),
+    });
+  }
+  const loads = results.loads['db:migrate on a server'];
+  if (loads && !('error' in loads)) {
+    const unwanted = UNWANTED_ON_SERVER.filter((p) => loads.packages[p] !== undefined);
+    out.push({
+      target: 'db:migrate on a server loads no parser, no PGlite, no better-auth',
+      measured: unwanted.length === 0 ? 'none of them loaded' : `loaded: ${unwanted.join(', ')}`,
+      met: unwanted.length === 0,
+    });
+  }
+  return out;
+}
+
+function toText(table: Table): string {
+  const widths = table.head.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [line(table.head), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)].join('\n');
+}
+
+function toMarkdown(table: Table): string {
+  const esc = (s: string) => s.replaceAll('|', '\\|');
+  return [`| ${table.head.map(esc).join(' | ')} |`, `|${table.head.map(() => '---').join('|')}|`, ...table.rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+function machineLines(results: BenchResults): string[] {
+  const m = results.machine;
+  return [
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}; load average at start ${m.loadAverage.join(' ')}`,
+    `PostgreSQL: ${m.postgres}`,
+    `Node: ${m.node} · ${m.psql} · dbmate ${m.dbmate} · node-pg-migrate ${m.nodePgMigrate}`,
+    `Engine: commit ${m.commit}${m.uncommittedEngineChanges.length > 0 ? ` plus uncommitted changes in ${m.uncommittedEngineChanges.length} file(s) of src/ or scripts/ (dist/ as built)` : ''}`,
+    `Mode: ${results.mode}, ${results.runs} timed run(s) per cell, contenders alternated run by run; seed ${results.seed}; took ${Math.round(results.durationS)} s`,
+  ];
+}
+
+/** Everything, as the terminal shows it. */
+export function renderText(results: BenchResults): string {
+  const summaries = summarise(results.cells);
+  const parts = [machineLines(results).join('\n')];
+  for (const scenario of SCENARIOS) {
+    const table = scenarioTable(summaries, scenario);
+    if (table) parts.push(`${SCENARIO_TITLES[scenario]}\n${toText(table)}`);
+  }
+  for (const scenario of ['noop', 'fresh'] as const) {
+    const table = scalingTable(summaries, scenario);
+    if (table) parts.push(`Scaling, ${scenario === 'noop' ? 'no-op run' : 'fresh apply'} (median)\n${toText(table)}`);
+  }
+  const v = verdicts(results);
+  if (v.length > 0) parts.push(`Targets (issue 5)\n${toText({ head: ['target', 'measured', 'met'], rows: v.map((x) => [x.target, x.measured, x.met === null ? '—' : x.met ? 'yes' : 'NO']) })}`);
+  if (results.failures.length > 0) parts.push(`FAILURES\n${results.failures.join('\n\n')}`);
+  return parts.join('\n\n');
+}
+
+/** The Markdown report the README links to. */
+export function renderMarkdown(results: BenchResults): string {
+  const summaries = summarise(results.cells);
+  const out: string[] = [`# Benchmark results, ${results.date}`, '', 'Written by `npm run bench` (`bench/run.mjs`); the same numbers are in the JSON file of the same date.', ''];
+  out.push(...machineLines(results).map((l) => `- ${l}`), '');
+  out.push(
+    '**How to read it.** Wall time is the median of the timed runs, from spawning the command to its exit. ',
+    '`× floor` divides it by the floor of the same corpus and scenario: `psql` applying the same files in the same order, one session, ',
+    '`BEGIN`/`COMMIT` around each file (fresh apply), or a bare `node` process that loads `pg`, connects and runs `SELECT 1` (no-op run, status). ',
+    'Peak RSS is the largest resident set over the runs (GNU time `%M`; each contender is one process). ',
+    '`queries` counts what the client sent in one extra, untimed run through a counting proxy: simple-protocol Query messages plus extended-protocol Execute messages ',
+    '(a Query message may carry a whole file of statements; psql sends one per statement). `round trips` counts Query plus Sync messages (each waits for the server).',
+    '',
+    '## Corpora',
+    '',
+    ...Object.entries(results.corpora).map(([name, c]) => `- \`${name}\`: ${c.files} files, ${c.note}`),
+    '',
+  );
+  for (const scenario of SCENARIOS) {
+    const table = scenarioTable(summaries, scenario);
+    if (table) out.push(`## ${SCENARIO_TITLES[scenario]}`, '', toMarkdown(table), '');
+  }
+  for (const scenario of ['noop', 'fresh'] as const) {
+    const table = scalingTable(summaries, scenario);
+    if (table) out.push(`## Scaling: ${scenario === 'noop' ? 'no-op run' : 'fresh apply'}`, '', toMarkdown(table), '');
+  }
+  const v = verdicts(results);
+  if (v.length > 0) {
+    out.push('## Targets (issue 5)', '', toMarkdown({ head: ['target', 'measured', 'met'], rows: v.map((x) => [x.target, x.measured, x.met === null ? '—' : x.met ? 'yes' : '**no**']) }), '');
+  }
+  const loads = Object.entries(results.loads);
+  if (loads.length > 0) {
+    out.push('## Modules loaded', '');
+    for (const [what, report] of loads) {
+      if ('error' in report) out.push(`- ${what}: not measured (${report.error})`);
+      else out.push(`- ${what}: packages ${Object.entries(report.packages).map(([p, n]) => `\`${p}\` (${n})`).join(', ') || 'none'}; ${report.ours.length} of our modules`);
+    }
+    out.push('');
+  }
+  for (const [what, profile] of Object.entries(results.profiles)) {
+    out.push(`## Where the time goes: ${what}`, '');
+    if ('error' in profile) {
+      out.push(`Not measured: ${profile.error}`, '');
+      continue;
+    }
+    out.push(`CPU profile (\`node --cpu-prof\`): run took ${profile.wallMs} ms, ${profile.profiledMs} ms of it profiled (the rest is Node starting); self time by place:`, '');
+    out.push(toMarkdown({ head: ['place', 'self ms'], rows: profile.byPlace.slice(0, 12).map((p) => [p.place, String(p.ms)]) }), '');
+    out.push(toMarkdown({ head: ['function', 'place', 'self ms'], rows: profile.topFunctions.map((f) => [f.fn, f.place, String(f.ms)]) }), '');
+  }
+  if (results.failures.length > 0) out.push('## Failures', '', ...results.failures.map((f) => `\`\`\`\n${f}\n\`\`\``), '');
+  return out.join('\n');
+}

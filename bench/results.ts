@@ -1,0 +1,68 @@
+// The shape of a benchmark's results, as kept in memory and written to
+// bench/results/<date>.json, and the summaries every table is made from.
+import type { ContenderId } from './contenders.js';
+import type { LoadReport } from './loads.js';
+import type { MachineInfo } from './machine.js';
+import type { ProfileSummary } from './profile.js';
+import type { QueryCounts } from './proxy.js';
+import { max, median, ratio } from './stats.js';
+import type { CorpusName } from './workspace.js';
+
+export type Scenario = 'fresh' | 'noop' | 'status' | 'verify' | 'embedded-fresh' | 'embedded-noop';
+
+/** One contender in one scenario on one corpus: every timed run, and one counted run. */
+export interface Cell {
+  corpus: CorpusName;
+  files: number;
+  scenario: Scenario;
+  contender: ContenderId;
+  label: string;
+  /** The command of the last run, ready to paste (database names are per run). */
+  command: string | null;
+  wallMs: number[];
+  peakRssMb: number[];
+  exitCodes: number[];
+  /** From the counting proxy run (server scenarios only). */
+  counts: QueryCounts | null;
+  /** Why this cell has no numbers although it should (a harness or contender failure). */
+  failure: string | null;
+  /** Why this cell was deliberately not measured (e.g. a command that does not exist yet). */
+  notMeasured: string | null;
+}
+
+export interface Summary {
+  cell: Cell;
+  medianMs: number | null;
+  /** Median divided by the floor's median in the same corpus and scenario. */
+  ratioToFloor: number | null;
+  peakRssMb: number | null;
+}
+
+export interface BenchResults {
+  date: string;
+  startedAt: string;
+  durationS: number;
+  mode: 'full' | 'quick' | 'smoke' | 'custom';
+  runs: number;
+  seed: number;
+  machine: MachineInfo;
+  corpora: Record<string, { files: number; note: string }>;
+  cells: Cell[];
+  loads: Record<string, LoadReport | { error: string }>;
+  profiles: Record<string, ProfileSummary | { error: string }>;
+  failures: string[];
+}
+
+export function summarise(cells: readonly Cell[]): Summary[] {
+  const floorOf = (c: Cell) => cells.find((f) => f.contender === 'floor' && f.corpus === c.corpus && f.scenario === c.scenario);
+  return cells.map((cell) => {
+    const medianMs = median(cell.wallMs);
+    const floor = floorOf(cell);
+    return {
+      cell,
+      medianMs,
+      ratioToFloor: floor ? ratio(medianMs, median(floor.wallMs)) : null,
+      peakRssMb: max(cell.peakRssMb),
+    };
+  });
+}
