@@ -3,7 +3,7 @@
 // reads this; nothing re-parses. Pure: the parser is handed in.
 import type { Node } from 'libpg-query';
 import type { MigrationFile } from '../core/types.js';
-import { byteOffsetToIndex } from '../core/position.js';
+import { byteOffsetToIndex, charPositionToIndex } from '../core/position.js';
 import type { Position } from './types.js';
 import { SourceText } from './source-text.js';
 import { as, kindOf } from './ast.js';
@@ -79,8 +79,9 @@ export function parseMigration(parser: Parser, file: MigrationFile): ParsedFile 
   try {
     raw = parser.parseSync(text).stmts ?? [];
   } catch (error) {
+    // Unlike parse-tree locations (bytes), libpg_query's error cursor counts characters (0-based).
     const cursor = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition ?? 0;
-    parsed.syntax.push({ message: firstLine((error as Error).message), position: source.positionOfByte(cursor), statement: null });
+    parsed.syntax.push({ message: firstLine((error as Error).message), position: source.positionOfIndex(charPositionToIndex(text, cursor + 1)), statement: null });
     // Without statements the whole file is scanned, when the scanner can read it, for the header.
     collectComments(parser, source, 0, text.length, parsed.comments);
     parsed.header = leadingComments(parser, source, parsed.comments);

@@ -1,7 +1,10 @@
-// `-- verify:ignore <rule> <reason>`: silences one rule on purpose, for the
-// statement right below the comment block holding it, or for the whole file when
-// it is in the header. The directive's syntax is a documented format: never change.
-// A reason is required: it is what a reviewer reads (`--verbose` prints it).
+// `-- verify:ignore <rule> <reason>`: silences one rule on purpose. Written in
+// the comment lines right above a statement, it covers that statement; written in
+// the header (the file's leading comment block, set apart from the first statement
+// by a blank line), it covers the whole file. Findings about the file itself
+// (naming, sequence, header) are covered by any directive of the leading block.
+// The directive's syntax is a documented format: never change it. A reason is
+// required: it is what a reviewer reads (`--verbose` prints it).
 import type { Comment, ParsedFile } from './parse.js';
 import type { RawFinding, SuppressedFinding } from './types.js';
 import { RULE_SEVERITY, SUPPRESSIBLE_RULES } from './types.js';
@@ -17,8 +20,12 @@ export interface Directive {
 }
 
 export interface FileDirectives {
-  /** Directives of the header: they apply to every finding of the file. */
-  header: Directive[];
+  /** Every well-formed directive of the file. */
+  all: Directive[];
+  /** Directives of a header set apart from the code: they cover every finding of the file. */
+  fileWide: Directive[];
+  /** Directives of the leading comment block: they cover findings about the file itself. */
+  fileLevel: Directive[];
   /** Directives attached to a top-level statement, by statement index. */
   byStatement: Map<number, Directive[]>;
   /** Malformed directives (unknown rule, no reason). */
@@ -30,7 +37,7 @@ const DIRECTIVE = /^--\s*verify:ignore\b(.*)$/;
 
 /** Reads the directives of a file and attaches each to the header or to a statement. */
 export function readDirectives(parsed: ParsedFile): FileDirectives {
-  const result: FileDirectives = { header: [], byStatement: new Map(), problems: [] };
+  const result: FileDirectives = { all: [], fileWide: [], fileLevel: [], byStatement: new Map(), problems: [] };
   const path = parsed.file.path;
   const directiveOf = new Map<Comment, Directive>();
   for (const comment of parsed.comments) {
@@ -41,38 +48,46 @@ export function readDirectives(parsed: ParsedFile): FileDirectives {
     const rule = space < 0 ? words : words.slice(0, space);
     const reason = space < 0 ? '' : words.slice(space).trim();
     const place = { line: comment.line, column: comment.column };
-    if (!SUPPRESSIBLE_RULES.has(rule)) {
+    if (!SUPPRESSIBLE_RULES.has(rule) || !reason) {
       result.problems.push({
         rule: 'verify-ignore',
         severity: RULE_SEVERITY['verify-ignore'],
         file: path,
         ...place,
-        message: rule ? `verify:ignore names unknown rule "${rule}"` : 'verify:ignore names no rule',
-        fix: `Write -- verify:ignore <rule> <reason>, with one of: ${[...SUPPRESSIBLE_RULES].join(', ')}.`,
+        message: !rule
+          ? 'verify:ignore names no rule'
+          : !SUPPRESSIBLE_RULES.has(rule)
+            ? `verify:ignore names unknown rule "${rule}"`
+            : `verify:ignore ${rule} gives no reason, so it silences nothing`,
+        fix: SUPPRESSIBLE_RULES.has(rule)
+          ? `Say why the rule does not apply here: -- verify:ignore ${rule} <reason>.`
+          : `Write -- verify:ignore <rule> <reason>, with one of: ${[...SUPPRESSIBLE_RULES].join(', ')}.`,
         statement: null,
       });
       continue;
     }
-    if (!reason) {
-      result.problems.push({
-        rule: 'verify-ignore',
-        severity: RULE_SEVERITY['verify-ignore'],
-        file: path,
-        ...place,
-        message: `verify:ignore ${rule} gives no reason, so it silences nothing`,
-        fix: `Say why the rule does not apply here: -- verify:ignore ${rule} <reason>.`,
-        statement: null,
-      });
-      continue;
-    }
-    directiveOf.set(comment, { rule, reason, file: path, ...place, used: false });
+    const directive = { rule, reason, file: path, ...place, used: false };
+    directiveOf.set(comment, directive);
+    result.all.push(directive);
   }
   if (directiveOf.size === 0) return result;
 
+  // The leading block: comments from the first one on, each on the line after the last.
+  const firstStatementLine = parsed.topLevel[0]?.line ?? Number.POSITIVE_INFINITY;
+  const leading: Comment[] = [];
   for (const comment of parsed.header) {
-    const d = directiveOf.get(comment);
-    if (d) result.header.push(d);
+    const previous = leading[leading.length - 1];
+    if (previous && comment.line !== previous.endLine + 1 && comment.line !== previous.endLine) break;
+    leading.push(comment);
   }
+  const attachedToCode = leading.length > 0 && leading[leading.length - 1]!.endLine === firstStatementLine - 1;
+  for (const comment of leading) {
+    const d = directiveOf.get(comment);
+    if (!d) continue;
+    result.fileLevel.push(d);
+    if (!attachedToCode) result.fileWide.push(d);
+  }
+
   // A statement owns the unbroken run of comment lines right above its first line.
   const comments = parsed.comments;
   let c = 0;
@@ -84,7 +99,7 @@ export function readDirectives(parsed: ParsedFile): FileDirectives {
       const comment = comments[k]!;
       if (comment.endLine !== expectedLine) break;
       const d = directiveOf.get(comment);
-      if (d && !result.header.includes(d)) attached.push(d);
+      if (d) attached.push(d);
       expectedLine = comment.line - 1;
     }
     if (attached.length > 0) result.byStatement.set(index, attached);
@@ -97,7 +112,7 @@ export function applyDirectives(findings: readonly RawFinding[], directives: Fil
   const kept: RawFinding[] = [];
   const suppressed: SuppressedFinding[] = [];
   for (const finding of findings) {
-    const candidates = [...directives.header, ...(finding.statement === null ? [] : (directives.byStatement.get(finding.statement) ?? []))];
+    const candidates = [...directives.fileWide, ...(finding.statement === null ? directives.fileLevel : (directives.byStatement.get(finding.statement) ?? []))];
     const directive = candidates.find((d) => d.rule === finding.rule);
     if (!directive) {
       kept.push(finding);

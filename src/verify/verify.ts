@@ -84,7 +84,7 @@ export function verifyStatic(parser: Parser, setups: readonly SetupFiles[]): Sta
     const all = [...kept, ...directives.problems].sort((a, b) => a.line - b.line || a.column - b.column);
     for (const { statement: _statement, ...finding } of all) findings.push(finding);
     suppressed.push(...silenced);
-    for (const d of [...directives.header, ...[...directives.byStatement.values()].flat()]) if (!d.used) unusedDirectives.push(d);
+    for (const d of directives.all) if (!d.used) unusedDirectives.push(d);
   }
   return { findings, suppressed, unusedDirectives, files: [...parsed.keys()], corpora: new Map(contexts.map((c) => [c.label, c.corpus])) };
 }
