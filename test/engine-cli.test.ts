@@ -365,6 +365,12 @@ for (const backend of backends) {
         pattern: /entity "tasks" is defined in 2 folders/,
       },
       { name: 'an unknown option', args: ['--frobnicate'], code: 2, pattern: /frobnicate/ },
+      {
+        name: 'COMMIT inside a file (would split it from its tracking row)',
+        files: { 'migrations/002_audit.sql': 'CREATE TABLE IF NOT EXISTS audit (id INT);\nDO $$ BEGIN PERFORM 1; END $$;\n  COMMIT;\n' },
+        code: 1,
+        pattern: /migrations\/002_audit\.sql:3:3: COMMIT inside a migration file/,
+      },
     ];
     for (const bad of badInputs) {
       test(`bad input: ${bad.name} → exit ${bad.code}, clear message, database untouched`, async () => {

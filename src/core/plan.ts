@@ -20,7 +20,8 @@ export type ProblemCode =
   | 'out-of-order'
   | 'checksum-adopted'
   | 'checksum-unverifiable'
-  | 'sample-data-skipped';
+  | 'sample-data-skipped'
+  | 'transaction-control';
 
 export interface Problem {
   severity: Severity;

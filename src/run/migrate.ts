@@ -6,6 +6,7 @@ import { openDatabase } from '../db/connect.js';
 import { discover, type Discovery } from '../discover/project.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
 import { buildPlan, hasErrors, type Plan, type PlannedMigration } from '../core/plan.js';
+import type { TrackedRow } from '../core/types.js';
 import { DatabaseError, MigrateError, MigrationFailedError } from '../core/errors.js';
 import { adoptChecksums, ensureTrackingSchema, isRecorded, readTracking, recordApplied } from '../tracking/store.js';
 import { locateFailure } from './locate-failure.js';
@@ -98,8 +99,9 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
  */
 async function loadPlan(db: Database, discovery: Discovery, options: RunOptions, emit: EventSink): Promise<Plan> {
   const planOptions = { sampleData: options.sampleData, strictOrder: options.strictOrder, allowMissing: options.allowMissing };
+  const plan = async (rows: TrackedRow[]) => withFileChecks(buildPlan(discovery.files, discovery.sources, rows, planOptions), options);
   const state = await readTracking(db);
-  if (state.ready) return buildPlan(discovery.files, discovery.sources, state.rows, planOptions);
+  if (state.ready) return plan(state.rows);
 
   const readOnly = options.dryRun || options.command === 'status';
   let planned: Plan | null = null;
@@ -109,7 +111,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
         const notes = await ensureTrackingSchema(tx, allEntityOrigins(discovery.root));
         const again = await readTracking(tx);
         if (!again.ready) throw new MigrateError('DATABASE', `tracking tables could not be prepared: ${again.reason}`);
-        planned = buildPlan(discovery.files, discovery.sources, again.rows, planOptions);
+        planned = await plan(again.rows);
         if (notes.length > 0 && !readOnly && !hasErrors(planned)) emit({ type: 'tracking-upgraded', notes });
         if (readOnly || hasErrors(planned)) throw new RollbackPlan();
       },
@@ -119,6 +121,16 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
     if (!(error instanceof RollbackPlan)) throw error;
   }
   return planned!;
+}
+
+/** Checks that need the files' SQL understood; the parser loads only when something is pending. */
+async function withFileChecks(plan: Plan, options: RunOptions): Promise<Plan> {
+  if (options.command !== 'migrate') return plan;
+  const pending = plan.items.filter((i) => i.state === 'pending').map((i) => i.file);
+  if (pending.length === 0) return plan;
+  const { transactionControlProblems } = await import('../sql/transaction-control.js');
+  plan.problems.push(...(await transactionControlProblems(pending)));
+  return plan;
 }
 
 /** Applies one file and its tracking row in one transaction. Returns the failure, if any. */

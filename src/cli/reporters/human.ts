@@ -164,7 +164,7 @@ function printError(writeError: Write, style: Style, error: ErrorReport): void {
     if (error.column) writeError(`   ${' '.repeat(gutter.length - 2)}| ${' '.repeat(Math.max(error.column - 1, 0))}${style.red('^')}`);
   }
   if (error.detail) writeError(`   DETAIL: ${error.detail}`);
-  if (error.hint) writeError(`   ${error.sqlstate ? 'HINT' : '→'}: ${error.hint}`);
+  if (error.hint) writeError(error.sqlstate ? `   HINT: ${error.hint}` : `   → ${error.hint}`);
   if (error.code === 'MIGRATION_FAILED') writeError(style.dim('   The file was rolled back: nothing of it was applied and it is not recorded. Fix it and run again.'));
 }
 

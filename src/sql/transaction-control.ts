@@ -1,0 +1,53 @@
+// Finds BEGIN/COMMIT/ROLLBACK/SAVEPOINT… written inside migration files. The
+// engine wraps each file in its own transaction with its tracking row; a COMMIT
+// inside the file would end that transaction early, so that an error after it
+// leaves part of the file applied and unrecorded. Checked before anything runs.
+import type { MigrationFile } from '../core/types.js';
+import type { Problem } from '../core/plan.js';
+import { lineColumnAtIndex } from '../core/position.js';
+import { loadParser, splitStatementsSync, SqlSyntaxError } from './statements.js';
+
+const KIND_NAMES: Record<string, string> = {
+  TRANS_STMT_BEGIN: 'BEGIN',
+  TRANS_STMT_START: 'START TRANSACTION',
+  TRANS_STMT_COMMIT: 'COMMIT',
+  TRANS_STMT_ROLLBACK: 'ROLLBACK',
+  TRANS_STMT_SAVEPOINT: 'SAVEPOINT',
+  TRANS_STMT_RELEASE: 'RELEASE SAVEPOINT',
+  TRANS_STMT_ROLLBACK_TO: 'ROLLBACK TO SAVEPOINT',
+  TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
+  TRANS_STMT_COMMIT_PREPARED: 'COMMIT PREPARED',
+  TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
+};
+
+/** One error per transaction-control statement found in `files`. */
+export async function transactionControlProblems(files: readonly MigrationFile[]): Promise<Problem[]> {
+  if (files.length === 0) return [];
+  const parser = await loadParser();
+  const problems: Problem[] = [];
+  for (const file of files) {
+    const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
+    let spans;
+    try {
+      spans = splitStatementsSync(parser, text);
+    } catch (error) {
+      // The server is the judge of syntax (its version may differ from our parser's).
+      if (error instanceof SqlSyntaxError) continue;
+      throw error;
+    }
+    for (const span of spans) {
+      const stmt = span.node.TransactionStmt as { kind?: string } | undefined;
+      if (!stmt) continue;
+      const at = lineColumnAtIndex(text, span.start + (text.slice(span.start).length - text.slice(span.start).trimStart().length));
+      const what = KIND_NAMES[stmt.kind ?? ''] ?? 'transaction control';
+      problems.push({
+        severity: 'error',
+        code: 'transaction-control',
+        file: file.path,
+        message: `${file.path}:${at.line}:${at.column}: ${what} inside a migration file`,
+        hint: 'Each file already runs in its own transaction together with its tracking row: remove BEGIN/COMMIT/ROLLBACK from the file.',
+      });
+    }
+  }
+  return problems;
+}
