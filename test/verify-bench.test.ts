@@ -1,0 +1,86 @@
+// Speed: db:verify on a generated project of 2,000 migration files, every tier,
+// files shaped like real ones (the standard template, DO blocks, functions, seeds).
+// The static check must take under 2 seconds; the numbers are printed as diagnostics.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot, removeProject, themeConfig, writeProject } from './support/project.js';
+import { BASE } from './fixtures/verify/helpers.js';
+import { tableTemplate } from '../src/scaffold/template.js';
+import { discover } from '../src/discover/project.js';
+import { loadParser } from '../src/sql/statements.js';
+import { verifyStatic } from '../src/verify/verify.js';
+
+const pad = (n: number) => String(n).padStart(3, '0');
+
+/** One realistic migration creating `table`, with extras that vary with `n`. */
+function migration(filename: string, table: string, n: number, entity: string | null): string {
+  let text = tableTemplate({ filename, sentence: `Generated ${table}`, date: '2025-01-19', table, entity });
+  if (n % 5 === 0) {
+    text += `\n-- Documented pattern for a column added later.\nDO $$\nBEGIN\n  IF NOT EXISTS (\n    SELECT 1 FROM information_schema.columns\n    WHERE table_name = '${table}' AND column_name = 'priority'\n  ) THEN\n    ALTER TABLE "${table}" ADD COLUMN priority TEXT DEFAULT 'medium';\n  END IF;\nEND $$;\n\nCREATE INDEX IF NOT EXISTS idx_${table}_priority ON "${table}"(priority);\n`;
+  }
+  if (n % 7 === 0) {
+    text += `\nCREATE OR REPLACE FUNCTION public.${table}_count(owner TEXT)\nRETURNS BIGINT\nLANGUAGE sql\nSTABLE\nAS $$\n  SELECT count(*) FROM "${table}" WHERE "userId" = owner\n$$;\n`;
+  }
+  if (n % 11 === 0) {
+    text += `\n-- Seed rows found by natural key.\nINSERT INTO "${table}" ("userId")\nSELECT u.id FROM "user" u WHERE u.email = 'admin@example.com'\nON CONFLICT DO NOTHING;\n`;
+  }
+  return text;
+}
+
+/** 2,000 files: 400 core, 200 theme, 4 plugins × 150, 40 entities × 20 (numbered across entities). */
+function generate(): Record<string, string> {
+  const files: Record<string, string> = { ...BASE };
+  let n = 0;
+  const add = (dir: string, number: number, table: string, entity: string | null = null) => {
+    const filename = `${pad(number)}_create_${table}.sql`;
+    files[`${dir}/${filename}`] = migration(filename, table, n++, entity);
+  };
+  for (let i = 2; i <= 400; i++) add('migrations', i, `core_t${i}`);
+  const plugins = ['pa', 'pb', 'pc', 'pd'];
+  files['contents/themes/big/config/theme.config.ts'] = themeConfig(plugins);
+  for (let i = 1; i <= 200; i++) add('contents/themes/big/migrations', i, `theme_t${i}`);
+  for (const p of plugins) for (let i = 1; i <= 150; i++) add(`contents/plugins/${p}/migrations`, i, `${p}_t${i}`);
+  for (let e = 1; e <= 40; e++) {
+    const owner = e % 2 === 0 ? 'themes/big' : `plugins/${plugins[e % 4]}`;
+    for (let i = 1; i <= 20; i++) add(`contents/${owner}/entities/e${e}/migrations`, i, `e${e}_t${i}`, `e${e}`);
+  }
+  return files;
+}
+
+const root = writeProject(generate());
+after(() => removeProject(root));
+
+test('2,000 files: static verification in under 2 seconds, with no finding', async (t) => {
+  const discovered = discover(root, 'big');
+  assert.equal(discovered.files.length, 2000);
+  const parser = await loadParser();
+  const timings: number[] = [];
+  let findings = -1;
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    const result = verifyStatic(parser, [{ label: 'big', files: discovered.files }]);
+    timings.push(performance.now() - started);
+    findings = result.findings.length;
+    if (run === 0) assert.deepEqual(result.findings.slice(0, 3), []);
+  }
+  const bytes = discovered.files.reduce((sum, f) => sum + Buffer.byteLength(f.content), 0);
+  t.diagnostic(`2000 files, ${(bytes / 1e6).toFixed(1)} MB: parse + corpus + rules ${timings.map((ms) => `${Math.round(ms)} ms`).join(', ')} (first run includes JIT warm-up)`);
+  assert.equal(findings, 0);
+  assert.ok(timings[0]! < 2000, `first run took ${Math.round(timings[0]!)} ms`);
+});
+
+test('2,000 files: the whole CLI (start, WASM load, discovery, checks, JSON) in under 2 seconds', (t) => {
+  const started = performance.now();
+  const out = execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'db.mjs'), 'verify', '--root', root, '--theme', 'big', '--no-db', '--no-env-file', '--json'], {
+    env: { PATH: process.env.PATH ?? '' },
+    maxBuffer: 1 << 24,
+  });
+  const elapsed = performance.now() - started;
+  const doc = JSON.parse(out.toString()) as { ok: boolean; checked: number };
+  t.diagnostic(`npm run db:verify on 2000 files: ${Math.round(elapsed)} ms wall clock`);
+  assert.equal(doc.ok, true);
+  assert.equal(doc.checked, 2000);
+  assert.ok(elapsed < 2000, `took ${Math.round(elapsed)} ms`);
+});
