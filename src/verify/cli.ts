@@ -16,6 +16,7 @@ import { verifyStatic, type SetupFiles } from './verify.js';
 import { liveChecks } from './live.js';
 import { buildReport, humanReport, jsonReport, type DatabaseSummary } from './report.js';
 import type { Finding } from './types.js';
+import type { Corpus } from './corpus.js';
 
 const USAGE = `Usage: db verify [options]   (npm run db:verify -- [options])
 
@@ -113,7 +114,7 @@ function liveTarget(options: Options, env: NodeJS.ProcessEnv): DatabaseTarget | 
   return target;
 }
 
-async function runLive(target: DatabaseTarget, discovery: Discovery, corpus: Parameters<typeof liveChecks>[1]['corpus'], env: NodeJS.ProcessEnv): Promise<{ summary: DatabaseSummary; findings: Finding[] }> {
+async function runLive(target: DatabaseTarget, discovery: Discovery, corpus: Corpus, env: NodeJS.ProcessEnv): Promise<{ summary: DatabaseSummary; findings: Finding[] }> {
   const db = await openDatabase(target);
   try {
     const result = await db.transaction((tx) =>

@@ -1,7 +1,7 @@
 // transaction: the engine runs each file inside one transaction, so a file must
 // not hold statements PostgreSQL refuses there (CREATE INDEX CONCURRENTLY, VACUUM,
-// ALTER SYSTEM, …) nor end or start transactions itself (BEGIN, COMMIT, a COMMIT
-// inside a DO block).
+// ALTER SYSTEM, …) nor control transactions itself (BEGIN, COMMIT, SAVEPOINT, a
+// COMMIT inside a DO block).
 import type { Node } from 'libpg-query';
 import type { MigrationFile } from '../../core/types.js';
 import { atStatement, type FileRule } from '../finding.js';
@@ -22,6 +22,9 @@ const TRANSACTION_CONTROL: Record<string, string> = {
   TRANS_STMT_START: 'START TRANSACTION',
   TRANS_STMT_COMMIT: 'COMMIT',
   TRANS_STMT_ROLLBACK: 'ROLLBACK',
+  TRANS_STMT_SAVEPOINT: 'SAVEPOINT',
+  TRANS_STMT_RELEASE: 'RELEASE SAVEPOINT',
+  TRANS_STMT_ROLLBACK_TO: 'ROLLBACK TO SAVEPOINT',
   TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
   TRANS_STMT_COMMIT_PREPARED: 'COMMIT PREPARED',
   TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
@@ -76,14 +79,17 @@ export const transactionRule: FileRule = (file) => {
   for (const stmt of file.statements) {
     const control = as(stmt.node, 'TransactionStmt');
     if (control) {
-      const word = TRANSACTION_CONTROL[control.kind ?? ''];
-      if (!word) continue; // SAVEPOINT, RELEASE, ROLLBACK TO: fine inside the engine's transaction
+      // Savepoints included: the engine refuses every transaction-control statement in a file
+      // (src/sql/transaction-control.ts), so verify must not pass what migrate rejects.
+      const word = TRANSACTION_CONTROL[control.kind ?? ''] ?? 'transaction control';
       findings.push(
         atStatement(
           'transaction',
           stmt,
           undefined,
-          stmt.inDo ? `${word} inside a DO block: the engine runs the file in a transaction, where a DO block cannot end it` : `explicit ${word}: the engine already runs each file in its own transaction`,
+          stmt.inDo
+            ? `${word} inside a DO block: the engine runs the file in a transaction, where a DO block cannot end it`
+            : `explicit ${word}: the engine runs each file in its own transaction and refuses transaction control inside it`,
           stmt.inDo ? `Remove the ${word}: the whole file commits or rolls back as one.` : `Remove it: the engine commits the file and its tracking row together, or rolls both back.`,
         ),
       );
