@@ -175,6 +175,20 @@ test('idempotent: ADD COLUMN needs IF NOT EXISTS or the documented DO … inform
   assert.deepEqual(places(r.findings, 'idempotent'), [`${M}:5:26 idempotent`, `${M}:14:28 idempotent`, `${M}:16:30 idempotent`]);
 });
 
+test('idempotent: statements inside a tagged DO body are placed exactly, past non-ASCII text', async () => {
+  const r = await check(
+    file(
+      'CREATE TABLE IF NOT EXISTS t (id TEXT);', // 4
+      "DO LANGUAGE plpgsql $migrate$ -- café ☕ 😀", // 5
+      'DECLARE note TEXT := \'naïve 😀\';', // 6
+      'BEGIN', // 7
+      "  RAISE NOTICE 'é'; ALTER TABLE t ADD COLUMN \"ünïcode\" TEXT;", // 8: the column name at 46
+      'END $migrate$;', // 9
+    ),
+  );
+  assert.deepEqual(places(r.findings, 'idempotent'), [`${M}:8:46 idempotent`]);
+});
+
 test('transaction: statements that cannot run in a transaction, and explicit transaction control', async () => {
   const r = await check(
     file(
