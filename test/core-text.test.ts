@@ -56,6 +56,9 @@ test('passwords are redacted from URLs and from free text', () => {
   assert.doesNotMatch(clean, /s3cr/);
   assert.match(clean, /app:\*\*\*@db\.example\.com/);
   assert.equal(scrub('postgresql://u:pw@h/d', []), 'postgresql://u:***@h/d');
+  // A password equal to the user name must not blank out every "postgres" in the text.
+  const weak = 'postgres://postgres:postgres@127.0.0.1:5432/app';
+  assert.equal(scrub(`Connected to ${weak} as postgres`, secretsOf(weak)), 'Connected to postgres://postgres:***@127.0.0.1:5432/app as postgres');
 });
 
 test('env files follow Next.js precedence; process variables win; $VAR expands', () => {

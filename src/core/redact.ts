@@ -24,16 +24,19 @@ export function secretsOf(url: string | null | undefined): string[] {
   const secrets: string[] = [];
   try {
     const parsed = new URL(url);
-    if (parsed.password) {
-      secrets.push(url, parsed.password);
-      try {
-        secrets.push(decodeURIComponent(parsed.password));
-      } catch {
-        /* a malformed escape: the raw form is already listed */
-      }
+    const visible = redactUrl(url);
+    const passwords = [parsed.password, parsed.searchParams.get('password') ?? ''];
+    try {
+      passwords.push(decodeURIComponent(parsed.password));
+    } catch {
+      /* a malformed escape: the raw form is already listed */
     }
-    const queryPassword = parsed.searchParams.get('password');
-    if (queryPassword) secrets.push(url, queryPassword);
+    for (const password of passwords.filter(Boolean)) {
+      secrets.push(url);
+      // A bare password that also appears in the redacted URL ("postgres" as user and
+      // password) would mangle every mention of that word; the URL forms still go.
+      if (!visible.includes(password)) secrets.push(password);
+    }
   } catch {
     // Not a WHATWG URL: if redaction would change it, the whole string is secret.
     if (redactUrl(url) !== url) secrets.push(url);
