@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'INVALID_NAME'
   | 'THEME_CONFIG'
   | 'CONNECTION'
+  | 'CONNECTION_LOST'
   | 'VALIDATION'
   | 'MIGRATION_FAILED'
   | 'DATABASE';

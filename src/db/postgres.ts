@@ -65,7 +65,7 @@ export async function openPostgres(url: string): Promise<Database> {
       return await op();
     } catch (error) {
       if (isServerError(error)) throw toDatabaseError(error, clean);
-      throw new MigrateError('CONNECTION', `lost connection to ${display}: ${clean(String((error as Error).message ?? error))}`, { cause: error });
+      throw new MigrateError('CONNECTION_LOST', `lost connection to ${display}: ${clean(String((error as Error).message ?? error))}`, { cause: error });
     }
   };
 
