@@ -27,13 +27,20 @@ export interface Contender {
 /** Where the tools live: this repository and its node_modules. */
 export interface Toolbox {
   repoRoot: string;
+  /**
+   * A copy of the engine (`scripts/` and `dist/src/`) taken when the benchmark
+   * starts, inside the repository so `pg` and the rest still resolve from its
+   * node_modules: a rebuild of dist/ during a run cannot change what is measured
+   * half-way, or break a run while tsc rewrites a file.
+   */
+  engineRoot: string;
   node: string;
   psql: string;
 }
 
 export function contenders(tools: Toolbox): Contender[] {
   const node = tools.node;
-  const script = (name: string) => path.join(tools.repoRoot, 'scripts', name);
+  const script = (name: string) => path.join(tools.engineRoot, 'scripts', name);
   const floor: Contender = {
     id: 'floor',
     label: (s) => (s === 'fresh' ? 'psql, one session, BEGIN/COMMIT per file' : 'node + pg: connect, SELECT 1'),
@@ -100,7 +107,7 @@ export function contenders(tools: Toolbox): Contender[] {
 export function oursEmbedded(tools: Toolbox, corpus: PreparedCorpus, dir: string): CommandSpec {
   return {
     file: tools.node,
-    args: [path.join(tools.repoRoot, 'scripts', 'run-migrations.mjs'), '--root', corpus.root, '--no-env-file'],
+    args: [path.join(tools.engineRoot, 'scripts', 'run-migrations.mjs'), '--root', corpus.root, '--no-env-file'],
     cwd: corpus.workDir,
     env: { DATABASE_URL: `pglite:${dir}`, NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
   };
@@ -110,7 +117,7 @@ export function oursEmbedded(tools: Toolbox, corpus: PreparedCorpus, dir: string
 export function oursVerify(tools: Toolbox, corpus: PreparedCorpus): CommandSpec {
   return {
     file: tools.node,
-    args: [path.join(tools.repoRoot, 'scripts', 'db.mjs'), 'verify', '--root', corpus.root, '--no-db', '--no-env-file'],
+    args: [path.join(tools.engineRoot, 'scripts', 'db.mjs'), 'verify', '--root', corpus.root, '--no-db', '--no-env-file'],
     cwd: corpus.workDir,
     env: { NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
   };
@@ -120,7 +127,7 @@ export function oursVerify(tools: Toolbox, corpus: PreparedCorpus): CommandSpec 
 export function oursDryRun(tools: Toolbox, corpus: Pick<PreparedCorpus, 'root' | 'theme' | 'workDir'>, url: string): CommandSpec {
   return {
     file: tools.node,
-    args: [path.join(tools.repoRoot, 'scripts', 'run-migrations.mjs'), '--root', corpus.root, '--no-env-file', '--dry-run', '--json'],
+    args: [path.join(tools.engineRoot, 'scripts', 'run-migrations.mjs'), '--root', corpus.root, '--no-env-file', '--dry-run', '--json'],
     cwd: corpus.workDir,
     env: { DATABASE_URL: url, NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
   };

@@ -23,19 +23,20 @@ export function withLoadTrace(spec: CommandSpec, traceFile: string, repoRoot: st
   };
 }
 
-export async function readLoadTrace(traceFile: string, repoRoot: string): Promise<LoadReport> {
+/** Reads a trace; `engineRoot` holds the `dist/src` whose modules are ours. */
+export async function readLoadTrace(traceFile: string, engineRoot: string): Promise<LoadReport> {
   const files = (await readFile(traceFile, 'utf8')).split('\n').filter(Boolean);
   const packages: Record<string, number> = {};
   const ours: string[] = [];
-  const distSrc = path.join(repoRoot, 'dist', 'src') + path.sep;
+  const distSrc = path.join(engineRoot, 'dist', 'src') + path.sep;
   for (const file of files) {
     const nm = file.lastIndexOf(`${path.sep}node_modules${path.sep}`);
-    if (nm >= 0) {
+    if (file.startsWith(distSrc)) {
+      ours.push(file.slice(distSrc.length));
+    } else if (nm >= 0) {
       const parts = file.slice(nm + '/node_modules/'.length).split(path.sep);
       const name = parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
       packages[name] = (packages[name] ?? 0) + 1;
-    } else if (file.startsWith(distSrc)) {
-      ours.push(file.slice(distSrc.length));
     }
   }
   return { packages, ours };

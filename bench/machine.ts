@@ -18,6 +18,8 @@ export interface MachineInfo {
   /** Commit of the repository and whether the engine's files differ from it. */
   commit: string;
   uncommittedEngineChanges: string[];
+  /** When dist/ (the engine measured) was last built. */
+  engineBuiltAt: string;
   loadAverage: number[];
 }
 
@@ -30,7 +32,7 @@ async function output(file: string, args: string[], cwd?: string): Promise<strin
   }
 }
 
-export async function machineInfo(options: { repoRoot: string; postgresVersion: string; psql: string; dbmate: string; nodePgMigrateVersion: string }): Promise<MachineInfo> {
+export async function machineInfo(options: { repoRoot: string; postgresVersion: string; psql: string; dbmate: string; nodePgMigrateVersion: string; engineBuiltAt: Date }): Promise<MachineInfo> {
   const cpus = os.cpus();
   const status = await output('git', ['status', '--porcelain', '--', 'src', 'scripts'], options.repoRoot);
   return {
@@ -45,6 +47,7 @@ export async function machineInfo(options: { repoRoot: string; postgresVersion: 
     nodePgMigrate: options.nodePgMigrateVersion,
     commit: await output('git', ['rev-parse', '--short', 'HEAD'], options.repoRoot),
     uncommittedEngineChanges: status.startsWith('unknown') ? [status] : status.split('\n').filter(Boolean),
+    engineBuiltAt: options.engineBuiltAt.toISOString(),
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }

@@ -3,7 +3,7 @@
 // medians and ratios to the floor. Everything it creates (databases, folders)
 // is removed at the end, also on failure or interrupt.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +20,9 @@ import { renderMarkdown, renderText } from './report.js';
 import type { BenchResults, Cell, Scenario } from './results.js';
 import { median, rotate } from './stats.js';
 import { CORPUS_NOTES, prepareCorpus, type CorpusName, type PreparedCorpus } from './workspace.js';
+
+/** Corpora whose fresh apply gets an untimed counted run (the others are the scaling points and the insert-heavy one). */
+const COUNTED_FRESH: readonly CorpusName[] = ['small', 'medium', 'large'];
 
 interface Context {
   options: BenchOptions;
@@ -71,27 +74,28 @@ async function serverScenarios(ctx: Context, corpus: PreparedCorpus, list: Conte
   await mkdir(logs, { recursive: true });
   const connection = (db: string, port?: number) => ({ url: (o: { sslDisable?: boolean } = {}) => databaseUrl(ctx.pool.server, db, { ...o, ...(port ? { port } : {}) }) });
   const appliedDb = new Map<ContenderId, string>();
+  const countFresh = COUNTED_FRESH.includes(corpus.name);
+  const countedRun = async (s: ServerScenario, c: Contender, db: string) => {
+    const cell = cellOf(s, c);
+    const spec = c.command(s, corpus, connection(db, ctx.proxy.port))!;
+    const log = path.join(logs, `${s}-${c.id}-counted.log`);
+    ctx.proxy.take();
+    const run = await measure(spec, log);
+    const counts = ctx.proxy.take();
+    if (run.exitCode !== 0) await fail(ctx, cell, spec, run, log, 'counted run');
+    else cell.counts = counts;
+    progress(`  ${corpus.name} ${s} counted ${c.id}: ${counts.queries} queries, ${counts.roundTrips} round trips (${fmt(run)})`);
+  };
   try {
-    // Untimed: one run of each scenario through the counting proxy. It also warms the
-    // caches, and its fresh database becomes the contender's database for no-op and status.
-    for (const c of list) {
-      const db = await ctx.pool.create();
-      appliedDb.set(c.id, db);
-      for (const s of scenarios) {
-        const cell = cellOf(s, c);
-        if (cell.notMeasured) continue;
-        if (s !== 'fresh' && cellOf('fresh', c).failure) {
-          cell.failure = 'no database to run on: the fresh apply failed';
-          continue;
-        }
-        const spec = c.command(s, corpus, connection(db, ctx.proxy.port))!;
-        const log = path.join(logs, `${s}-${c.id}-counted.log`);
-        ctx.proxy.take();
-        const run = await measure(spec, log);
-        const counts = ctx.proxy.take();
-        if (run.exitCode !== 0) await fail(ctx, cell, spec, run, log, 'counted run');
-        else cell.counts = counts;
-        progress(`  ${corpus.name} ${s} counted ${c.id}: ${counts.queries} queries, ${counts.roundTrips} round trips (${fmt(run)})`);
+    // Untimed: the fresh apply through the counting proxy. It also warms the caches, and
+    // its database becomes the contender's database for the no-op and status runs.
+    // Skipped on the scaling-only and insert-heavy corpora to keep a full run short:
+    // there, the last timed fresh run's database is kept instead.
+    if (countFresh) {
+      for (const c of list) {
+        const db = await ctx.pool.create();
+        appliedDb.set(c.id, db);
+        await countedRun('fresh', c, db);
       }
     }
     // Timed fresh apply: each run on a new database, contenders alternated.
@@ -100,19 +104,34 @@ async function serverScenarios(ctx: Context, corpus: PreparedCorpus, list: Conte
         const cell = cellOf('fresh', c);
         if (cell.failure || cell.notMeasured) continue;
         const db = await ctx.pool.create();
+        let keep = false;
         try {
           const spec = c.command('fresh', corpus, connection(db))!;
           const log = path.join(logs, `fresh-${c.id}-${r}.log`);
           const run = await measure(spec, log);
           if (run.exitCode !== 0) await fail(ctx, cell, spec, run, log, `timed run ${r + 1}`);
           else record(cell, spec, run);
+          keep = !countFresh && !cell.failure && r === ctx.options.runs - 1;
+          if (keep) appliedDb.set(c.id, db);
           progress(`  ${corpus.name} fresh r${r + 1}/${ctx.options.runs} ${c.id}: ${fmt(run)}`);
         } finally {
-          await ctx.pool.drop(db);
+          if (!keep) await ctx.pool.drop(db);
         }
       }
     }
-    // Timed no-op and status: on the database the counted run migrated.
+    // No-op and status: one counted run, then the timed ones, on the database migrated above.
+    for (const c of list) {
+      for (const s of scenarios.filter((x) => x !== 'fresh')) {
+        const cell = cellOf(s, c);
+        if (cell.notMeasured) continue;
+        const db = appliedDb.get(c.id);
+        if (db === undefined || cellOf('fresh', c).failure) {
+          cell.failure = 'no database to run on: the fresh apply failed';
+          continue;
+        }
+        await countedRun(s, c, db);
+      }
+    }
     for (const s of scenarios.filter((x) => x !== 'fresh')) {
       for (let r = 0; r < ctx.options.runs; r++) {
         for (const c of rotate(list, r)) {
@@ -129,11 +148,17 @@ async function serverScenarios(ctx: Context, corpus: PreparedCorpus, list: Conte
       progress(`  ${corpus.name} ${s}: ${medians}`);
     }
     const ours = list.find((c) => c.id === 'ours')!;
-    const oursDb = appliedDb.get('ours')!;
-    if (!cellOf('fresh', ours).failure) {
+    const oursDb = appliedDb.get('ours');
+    if (oursDb !== undefined && !cellOf('fresh', ours).failure) {
       if (corpus.name === loadsCorpus(ctx.options)) {
-        await traceLoads(ctx, corpus, 'db:migrate on a server', ours.command('noop', corpus, connection(oursDb))!);
+        await traceLoads(ctx, corpus, 'db:migrate, no-op, on a server', ours.command('noop', corpus, connection(oursDb))!);
         if (scenarios.includes('status')) await traceLoads(ctx, corpus, 'db:status on a server', ours.command('status', corpus, connection(oursDb))!);
+        const db = await ctx.pool.create();
+        try {
+          await traceLoads(ctx, corpus, 'db:migrate, fresh apply, on a server', ours.command('fresh', corpus, connection(db))!);
+        } finally {
+          await ctx.pool.drop(db);
+        }
       }
       if (ctx.options.profile && corpus.name === 'large') {
         await profile(ctx, corpus, 'db:migrate no-op on large (server)', ours.command('noop', corpus, connection(oursDb))!);
@@ -165,7 +190,7 @@ async function traceLoads(ctx: Context, corpus: PreparedCorpus, what: string, sp
     ctx.results.failures.push(`[loads] ${what}: exit ${run.exitCode}\n  command: ${displayCommand(traced)}\n${(await tail(log)).replace(/^/gm, '  | ')}`);
     return;
   }
-  ctx.results.loads[what] = await readLoadTrace(trace, ctx.tools.repoRoot);
+  ctx.results.loads[what] = await readLoadTrace(trace, ctx.tools.engineRoot);
   progress(`  loads, ${what}: ${Object.keys((ctx.results.loads[what] as { packages: object }).packages).join(', ')}`);
 }
 
@@ -180,7 +205,7 @@ async function profile(ctx: Context, corpus: PreparedCorpus, what: string, spec:
     return;
   }
   try {
-    ctx.results.profiles[what] = await summariseProfile(dir, ctx.tools.repoRoot, run.wallMs);
+    ctx.results.profiles[what] = await summariseProfile(dir, ctx.tools.engineRoot, run.wallMs);
   } catch (error) {
     ctx.results.profiles[what] = { error: (error as Error).message };
   }
@@ -200,7 +225,7 @@ async function embeddedScenarios(ctx: Context, corpus: PreparedCorpus): Promise<
     const warmLog = path.join(logs, 'embedded-warm.log');
     const warmRun = await measure(warm, warmLog);
     if (warmRun.exitCode !== 0) await fail(ctx, noop, warm, warmRun, warmLog, 'untimed first run');
-    if (corpus.name === loadsCorpus(ctx.options) && !noop.failure) await traceLoads(ctx, corpus, 'db:migrate on PGlite', oursEmbedded(ctx.tools, corpus, noopDir));
+    if (corpus.name === loadsCorpus(ctx.options) && !noop.failure) await traceLoads(ctx, corpus, 'db:migrate, no-op, on PGlite', oursEmbedded(ctx.tools, corpus, noopDir));
     for (let r = 0; r < ctx.options.runs; r++) {
       if (!fresh.failure) {
         const dir = path.join(corpus.workDir, `pglite-fresh-${r}`);
@@ -283,7 +308,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!hasGnuTime) progress('bench: /usr/bin/time not found: peak memory is not measured');
   const startedAt = new Date();
   const workRoot = path.join(repoRoot, 'bench', 'work', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`);
-  const tools: Toolbox = { repoRoot, node: process.execPath, psql: process.env.BENCH_PSQL ?? 'psql' };
+  const tools: Toolbox = { repoRoot, engineRoot: path.join(workRoot, 'engine'), node: process.execPath, psql: process.env.BENCH_PSQL ?? 'psql' };
 
   let pool: DatabasePool | null = null;
   let proxy: CountingProxy | null = null;
@@ -308,9 +333,10 @@ export async function main(argv: string[]): Promise<number> {
     pool = await openDatabasePool(options.adminUrl);
     proxy = await startCountingProxy(pool.server.host, pool.server.port);
     const nodePgMigrate = JSON.parse(await readFile(path.join(repoRoot, 'node_modules', 'node-pg-migrate', 'package.json'), 'utf8')) as { version: string };
-    const machine = await machineInfo({ repoRoot, postgresVersion: pool.version, psql: tools.psql, dbmate: resolveBinary(), nodePgMigrateVersion: nodePgMigrate.version });
-    const srcNewest = newestMtime(path.join(repoRoot, 'src'));
-    if (srcNewest > statSync(cli).mtimeMs) progress('bench: warning: src/ has changes newer than dist/ — the engine measured is the last build');
+    const built = statSync(cli).mtimeMs;
+    if (newestMtime(path.join(repoRoot, 'src')) > built) progress('bench: note: src/ has changes newer than dist/; the engine measured is the last build');
+    await snapshotEngine(repoRoot, tools.engineRoot);
+    const machine = await machineInfo({ repoRoot, postgresVersion: pool.version, psql: tools.psql, dbmate: resolveBinary(), nodePgMigrateVersion: nodePgMigrate.version, engineBuiltAt: new Date(built) });
     results = {
       date: today(),
       startedAt: startedAt.toISOString(),
@@ -369,6 +395,13 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** Copies scripts/ and dist/src/ into `engineRoot`: the engine measured stays the same for the whole run. */
+async function snapshotEngine(repoRoot: string, engineRoot: string): Promise<void> {
+  await mkdir(engineRoot, { recursive: true });
+  await cp(path.join(repoRoot, 'scripts'), path.join(engineRoot, 'scripts'), { recursive: true });
+  await cp(path.join(repoRoot, 'dist', 'src'), path.join(engineRoot, 'dist', 'src'), { recursive: true });
 }
 
 /** Latest modification time of any file under `dir` (0 when there is none). */

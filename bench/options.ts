@@ -83,7 +83,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     runs,
     corpora,
     statusCorpora: only(['small', 'medium', 'large']),
-    embeddedCorpora: only(['small', 'medium', 'large']),
+    embeddedCorpora: mode === 'smoke' ? only(['small']) : only(['medium', 'large']),
     verifyCorpora: mode === 'smoke' ? only(['small']) : only(['large']),
     adminUrl: values.url ?? env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     seed,
