@@ -83,21 +83,18 @@ export function parseMigration(parser: Parser, file: MigrationFile): ParsedFile 
     const cursor = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition ?? 0;
     parsed.syntax.push({ message: firstLine((error as Error).message), position: source.positionOfIndex(charPositionToIndex(text, cursor + 1)), statement: null });
     // Without statements the whole file is scanned, when the scanner can read it, for the header.
-    collectComments(parser, source, 0, text.length, parsed.comments);
+    parsed.comments = commentsOutside(parser, source, []);
     parsed.header = leadingComments(parser, source, parsed.comments);
     return parsed;
   }
 
   const conditions = conditionParser((sql) => parser.parseSync(sql));
-  let previousEnd = 0;
   for (const rawStmt of raw) {
     if (!rawStmt.stmt) continue;
     const startByte = rawStmt.stmt_location ?? 0;
     const start = source.indexOfByte(startByte);
     // stmt_len 0 (absent) means "to the end of the text".
     const end = rawStmt.stmt_len ? source.indexOfByte(startByte + rawStmt.stmt_len) : text.length;
-    collectComments(parser, source, previousEnd, start, parsed.comments);
-    previousEnd = end;
 
     const top = parsed.topLevel.length;
     const position = source.positionOfIndex(start);
@@ -114,7 +111,7 @@ export function parseMigration(parser: Parser, file: MigrationFile): ParsedFile 
     const doStmt = as(rawStmt.stmt, 'DoStmt');
     if (doStmt) readDoStatements(parser, parsed, top, doStmt.args, conditions);
   }
-  collectComments(parser, source, previousEnd, text.length, parsed.comments);
+  parsed.comments = commentsOutside(parser, source, parsed.topLevel);
   const firstStart = parsed.topLevel[0]?.start ?? text.length;
   parsed.header = parsed.comments.filter((c) => c.index < firstStart);
   return parsed;
@@ -126,33 +123,45 @@ function firstLine(message: string): string {
 }
 
 /**
- * Comments in `[from, to)`, a stretch between statements: only whitespace, semicolons
- * and comments live there, so the scanner's work is small. Skipped when the stretch
- * holds no character a comment could start with.
+ * The comments outside every statement, in one scanner call per file: the text with
+ * each statement blanked out (same length, so places stay put) leaves only
+ * whitespace, semicolons and comments to scan. Comments inside a statement are
+ * part of it and never directives or headers.
  */
-function collectComments(parser: Parser, source: SourceText, from: number, to: number, out: Comment[]): void {
-  if (to <= from) return;
-  const gap = source.text.slice(from, to);
-  if (!gap.includes('-') && !gap.includes('/')) return;
+function commentsOutside(parser: Parser, source: SourceText, spans: readonly TopLevelSpan[]): Comment[] {
+  const text = source.text;
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const span of spans) {
+    parts.push(text.slice(cursor, span.start), ' '.repeat(Math.max(0, span.end - span.start)));
+    cursor = Math.max(cursor, span.end);
+  }
+  parts.push(text.slice(cursor));
+  const blanked = spans.length === 0 ? text : parts.join('');
+  if (!blanked.includes('--') && !blanked.includes('/*')) return [];
   let tokens;
   try {
-    tokens = parser.scanSync(gap).tokens;
+    tokens = parser.scanSync(blanked).tokens;
   } catch {
-    return; // an unterminated comment: the parser reports it as a syntax error
+    return []; // an unterminated comment: the parser reports it as a syntax error
   }
+  // Byte offsets of the blanked text (only comments there can hold non-ASCII characters).
+  const offsets = blanked === text ? source : new SourceText(blanked);
+  const comments: Comment[] = [];
   for (const token of tokens) {
     if (token.tokenName !== 'SQL_COMMENT' && token.tokenName !== 'C_COMMENT') continue;
-    const index = from + byteOffsetToIndex(gap, token.start);
-    const endIndex = from + byteOffsetToIndex(gap, token.end);
+    const index = offsets.indexOfByte(token.start);
+    const endIndex = offsets.indexOfByte(token.end);
     const position = source.positionOfIndex(index);
-    out.push({
-      text: source.text.slice(index, endIndex),
+    comments.push({
+      text: text.slice(index, endIndex),
       index,
       line: position.line,
       column: position.column,
       endLine: source.lineOf(Math.max(index, endIndex - 1)),
     });
   }
+  return comments;
 }
 
 /** For a file that does not parse: the comments before its first other token. */
