@@ -76,3 +76,11 @@ test('env files follow Next.js precedence; process variables win; $VAR expands',
   loadEnvFiles(root, testEnv);
   assert.equal(testEnv.C, 'env', '.env.local is not read when NODE_ENV=test');
 });
+
+test('parser syntax errors are placed by characters; statement spans by bytes', async () => {
+  const { splitStatements, SqlSyntaxError } = await import('../src/sql/statements.js');
+  const script = "SELECT 'é😀' FROM ,;";
+  await assert.rejects(splitStatements(script), (e: unknown) => e instanceof SqlSyntaxError && e.index === script.indexOf(','));
+  const spans = await splitStatements("SELECT 'é😀';\nSELECT 2;");
+  assert.equal("SELECT 'é😀';\nSELECT 2;".slice(spans[1]!.start, spans[1]!.end).trim(), 'SELECT 2');
+});

@@ -1,6 +1,6 @@
 // Statement boundaries from the real PostgreSQL parser (libpg_query, WASM).
 // Loaded lazily: only verification and the failure path of a run need it.
-import { byteOffsetToIndex } from '../core/position.js';
+import { byteOffsetToIndex, charPositionToIndex } from '../core/position.js';
 
 export interface StatementSpan {
   /** 0-based UTF-16 index of the statement's first character in the script. */
@@ -45,7 +45,8 @@ export function splitStatementsSync(parser: LibPgQuery, script: string): Stateme
     result = parser.parseSync(script);
   } catch (error) {
     const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
-    throw new SqlSyntaxError((error as Error).message, byteOffsetToIndex(script, details?.cursorPosition ?? 0));
+    // The error cursor counts characters (0-based), unlike parse-tree locations, which count bytes.
+    throw new SqlSyntaxError((error as Error).message, charPositionToIndex(script, (details?.cursorPosition ?? 0) + 1));
   }
   const spans: StatementSpan[] = [];
   let cursor = 0;
