@@ -3,7 +3,7 @@
 // by several setups (core, a plugin used by two themes) is read once.
 import type { MigrationFile, Source } from '../core/types.js';
 import { orderForExecution } from '../core/order.js';
-import { activeSources, availablePlugins, availableThemes, readSourceFiles, resolveActiveSetup } from './project.js';
+import { activeSources, availablePlugins, availableThemes, contentSources, coreSource, entitySources, readSourceFiles, resolveActiveSetup } from './project.js';
 
 export interface ProjectSetup {
   /** e.g. `theme default (plugins ai, billing)`, `plugin legacy (in no theme)`. */
@@ -14,9 +14,6 @@ export interface ProjectSetup {
   /** In execution order. */
   files: MigrationFile[];
 }
-
-/** A name no theme folder can have (discovery refuses leading dots): "no theme". */
-const NO_THEME = '.none';
 
 /** Describes a theme setup the way verification reports name it. */
 export function setupLabel(theme: string | null, plugins: readonly string[]): string {
@@ -49,12 +46,11 @@ export function discoverAll(root: string): ProjectSetup[] {
   }
   for (const plugin of availablePlugins(root)) {
     if (used.has(plugin)) continue;
-    // activeSources needs a theme; the placeholder's folders never exist and are dropped.
-    const sources = activeSources(root, NO_THEME, [plugin]).filter((s) => !(s.sourceType?.startsWith('theme') && s.sourceName?.startsWith(NO_THEME)));
+    const sources = [coreSource(), ...contentSources(root, 'plugin', plugin), ...entitySources(root, 'plugin', plugin)];
     setups.push({ label: setupLabel(null, [plugin]), theme: null, plugins: [plugin], sources, files: filesOf(sources) });
   }
   if (setups.length === 0) {
-    const sources = activeSources(root, NO_THEME, []).filter((s) => s.tier === 'core');
+    const sources = [coreSource()];
     setups.push({ label: 'core', theme: null, plugins: [], sources, files: filesOf(sources) });
   }
   return setups;

@@ -91,7 +91,8 @@ export function resolveActiveSetup(root: string, theme: string | undefined, them
   return { theme, plugins, themeConfig: configRel };
 }
 
-function contentSources(root: string, kind: 'theme' | 'plugin', name: string): Source[] {
+/** The content folders (own and settings areas) of one theme or plugin. */
+export function contentSources(root: string, kind: 'theme' | 'plugin', name: string): Source[] {
   const base = `contents/${kind}s/${name}`;
   const sources: Source[] = [
     { tier: kind, table: '_content_migrations', sourceType: kind, sourceName: name, entity: null, entityDepth: 0, dir: `${base}/migrations`, entityDir: null },
@@ -111,7 +112,8 @@ function contentSources(root: string, kind: 'theme' | 'plugin', name: string): S
   return sources;
 }
 
-function entitySources(root: string, kind: 'theme' | 'plugin', name: string): Source[] {
+/** The entity folders (children included, at any depth) of one theme or plugin. */
+export function entitySources(root: string, kind: 'theme' | 'plugin', name: string): Source[] {
   const sources: Source[] = [];
   const visit = (entityDir: string, entity: string, depth: number) => {
     sources.push({
@@ -136,11 +138,15 @@ function entitySources(root: string, kind: 'theme' | 'plugin', name: string): So
   return sources;
 }
 
+/** The core folder, `migrations/`. */
+export function coreSource(): Source {
+  return { tier: 'core', table: '_migrations', sourceType: null, sourceName: null, entity: null, entityDepth: 0, dir: 'migrations', entityDir: null };
+}
+
 /** All sources of the active setup, in discovery order. */
 export function activeSources(root: string, theme: string, plugins: readonly string[]): Source[] {
-  const core: Source = { tier: 'core', table: '_migrations', sourceType: null, sourceName: null, entity: null, entityDepth: 0, dir: 'migrations', entityDir: null };
   return [
-    core,
+    coreSource(),
     ...contentSources(root, 'theme', theme),
     ...plugins.flatMap((p) => contentSources(root, 'plugin', p)),
     ...entitySources(root, 'theme', theme),

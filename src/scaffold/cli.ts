@@ -7,7 +7,7 @@ import type { MigrationFile, Source } from '../core/types.js';
 import { MigrateError } from '../core/errors.js';
 import { isSafeSegment, isSampleData } from '../core/naming.js';
 import { loadEnvFiles } from '../cli/env-files.js';
-import { activeSources, availablePlugins, availableThemes, readSourceFiles, resolveActiveSetup } from '../discover/project.js';
+import { activeSources, availablePlugins, availableThemes, entitySources, readSourceFiles, resolveActiveSetup } from '../discover/project.js';
 import { checkTableName, describe, formatNumber, nextNumber, tableFromDescription, toSnake, type Named } from './naming.js';
 import { isoDate, sampleDataTemplate, tableTemplate } from './template.js';
 
@@ -82,7 +82,7 @@ function entityTarget(root: string, entity: string, owner: { kind: 'theme' | 'pl
     for (const s of activeSources(root, theme, plugins)) if (s.tier === 'entity') sources.set(s.dir, s);
   }
   if (owner.kind === 'plugin') {
-    for (const s of activeSources(root, '.none', [owner.name])) if (s.tier === 'entity' && s.sourceName === owner.name) sources.set(s.dir, s);
+    for (const s of entitySources(root, 'plugin', owner.name)) sources.set(s.dir, s);
   }
   const all = [...sources.values()];
   const mine = all.find((s) => s.entity === entity && s.sourceType === owner.kind && s.sourceName === owner.name);
