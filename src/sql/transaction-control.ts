@@ -6,19 +6,7 @@ import type { MigrationFile } from '../core/types.js';
 import type { Problem } from '../core/plan.js';
 import { lineColumnAtIndex } from '../core/position.js';
 import { loadParser, splitStatementsSync, SqlSyntaxError } from './statements.js';
-
-const KIND_NAMES: Record<string, string> = {
-  TRANS_STMT_BEGIN: 'BEGIN',
-  TRANS_STMT_START: 'START TRANSACTION',
-  TRANS_STMT_COMMIT: 'COMMIT',
-  TRANS_STMT_ROLLBACK: 'ROLLBACK',
-  TRANS_STMT_SAVEPOINT: 'SAVEPOINT',
-  TRANS_STMT_RELEASE: 'RELEASE SAVEPOINT',
-  TRANS_STMT_ROLLBACK_TO: 'ROLLBACK TO SAVEPOINT',
-  TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
-  TRANS_STMT_COMMIT_PREPARED: 'COMMIT PREPARED',
-  TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
-};
+import { TRANSACTION_STATEMENT_NAMES } from './transaction-kinds.js';
 
 /** One error per transaction-control statement found in `files`. */
 export async function transactionControlProblems(files: readonly MigrationFile[]): Promise<Problem[]> {
@@ -39,7 +27,7 @@ export async function transactionControlProblems(files: readonly MigrationFile[]
       const stmt = span.node.TransactionStmt as { kind?: string } | undefined;
       if (!stmt) continue;
       const at = lineColumnAtIndex(text, span.start + (text.slice(span.start).length - text.slice(span.start).trimStart().length));
-      const what = KIND_NAMES[stmt.kind ?? ''] ?? 'transaction control';
+      const what = TRANSACTION_STATEMENT_NAMES[stmt.kind ?? ''] ?? 'transaction control';
       problems.push({
         severity: 'error',
         code: 'transaction-control',

@@ -7,6 +7,7 @@ import type { MigrationFile } from '../../core/types.js';
 import { atStatement, type FileRule } from '../finding.js';
 import type { RawFinding } from '../types.js';
 import { as } from '../ast.js';
+import { TRANSACTION_STATEMENT_NAMES } from '../../sql/transaction-kinds.js';
 
 /**
  * Whether the engine wraps this file in a transaction. Today it wraps every file
@@ -16,19 +17,6 @@ import { as } from '../ast.js';
 export function wrappedInTransaction(_file: MigrationFile): boolean {
   return true;
 }
-
-const TRANSACTION_CONTROL: Record<string, string> = {
-  TRANS_STMT_BEGIN: 'BEGIN',
-  TRANS_STMT_START: 'START TRANSACTION',
-  TRANS_STMT_COMMIT: 'COMMIT',
-  TRANS_STMT_ROLLBACK: 'ROLLBACK',
-  TRANS_STMT_SAVEPOINT: 'SAVEPOINT',
-  TRANS_STMT_RELEASE: 'RELEASE SAVEPOINT',
-  TRANS_STMT_ROLLBACK_TO: 'ROLLBACK TO SAVEPOINT',
-  TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
-  TRANS_STMT_COMMIT_PREPARED: 'COMMIT PREPARED',
-  TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
-};
 
 /** What in the statement cannot run inside a transaction block, or null. */
 function outsideOnly(node: Node, kind: string): string | null {
@@ -81,7 +69,7 @@ export const transactionRule: FileRule = (file) => {
     if (control) {
       // Savepoints included: the engine refuses every transaction-control statement in a file
       // (src/sql/transaction-control.ts), so verify must not pass what migrate rejects.
-      const word = TRANSACTION_CONTROL[control.kind ?? ''] ?? 'transaction control';
+      const word = TRANSACTION_STATEMENT_NAMES[control.kind ?? ''] ?? 'transaction control';
       findings.push(
         atStatement(
           'transaction',
