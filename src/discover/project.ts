@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { MigrationFile, Source } from '../core/types.js';
 import { MigrateError } from '../core/errors.js';
 import { isSafeSegment, isSampleData, leadingNumber } from '../core/naming.js';
-import { checksumOf } from '../core/checksum.js';
+import { checksumOfBytes } from '../core/checksum.js';
 import { orderForExecution } from '../core/order.js';
 import { readPluginsFromThemeConfig } from './theme-config.js';
 
@@ -167,14 +167,19 @@ export function readSourceFiles(root: string, source: Source): MigrationFile[] {
   const files: MigrationFile[] = [];
   for (const entry of entries) {
     if (!entry.isFile() || !entry.name.endsWith('.sql')) continue;
-    const content = readFileSync(path.join(dir, entry.name), 'utf8');
+    const bytes = readFileSync(path.join(dir, entry.name));
+    let text: string | null = null;
     files.push({
       source,
       filename: entry.name,
       path: `${source.dir}/${entry.name}`,
       number: leadingNumber(entry.name),
-      content,
-      checksum: checksumOf(content),
+      // Decoded on first use: a run with nothing pending never needs the text.
+      get content() {
+        text ??= bytes.toString('utf8');
+        return text;
+      },
+      checksum: checksumOfBytes(bytes),
       sampleData: isSampleData(entry.name),
     });
   }
