@@ -52,6 +52,8 @@ export async function openDatabasePool(adminUrl: string): Promise<DatabasePool> 
   const prefix = `bench_${randomBytes(4).toString('hex')}`;
   const alive = new Set<string>();
   let next = 0;
+  // Once dropAll starts (end of run, or an interrupt racing the run), nothing new is created.
+  let closing = false;
   const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const drop = async (name: string) => {
     // FORCE: a contender killed mid-run may leave a backend behind.
@@ -62,13 +64,17 @@ export async function openDatabasePool(adminUrl: string): Promise<DatabasePool> 
     server,
     version,
     async create() {
+      if (closing) throw new Error('benchmark interrupted: no new databases');
       const name = `${prefix}_${++next}`;
+      // Remembered before CREATE is sent: the admin client runs queries in order, so a
+      // DROP queued by dropAll always comes after it.
       alive.add(name);
       await admin.query(`CREATE DATABASE ${ident(name)} TEMPLATE template0`);
       return name;
     },
     drop,
     async dropAll() {
+      closing = true;
       const dropped: string[] = [];
       for (const name of [...alive]) {
         try {

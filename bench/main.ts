@@ -42,10 +42,10 @@ function newCell(corpus: PreparedCorpus, scenario: Scenario, contender: Contende
 }
 
 /** Marks the cell failed with the exact command and the end of its output. */
-async function fail(ctx: Context, cell: Cell, spec: CommandSpec, run: Measurement, log: string, what: string): Promise<void> {
+async function fail(ctx: Context, cell: Cell, spec: CommandSpec, run: Measurement, log: string, what: string, note = ''): Promise<void> {
   const reason = run.timedOut ? 'timed out' : `exit ${run.exitCode}`;
   cell.failure = `${what}: ${reason}`;
-  const message = `[${cell.corpus} / ${cell.scenario} / ${cell.contender}] ${what} failed (${reason})\n  command: ${displayCommand(spec)}\n${(await tail(log)).replace(/^/gm, '  | ')}`;
+  const message = `[${cell.corpus} / ${cell.scenario} / ${cell.contender}] ${what} failed (${reason})\n  command: ${displayCommand(spec)}${note}\n${(await tail(log)).replace(/^/gm, '  | ')}`;
   ctx.results.failures.push(message);
   progress(message);
 }
@@ -82,7 +82,9 @@ async function serverScenarios(ctx: Context, corpus: PreparedCorpus, list: Conte
     ctx.proxy.take();
     const run = await measure(spec, log);
     const counts = ctx.proxy.take();
-    if (run.exitCode !== 0) await fail(ctx, cell, spec, run, log, 'counted run');
+    // The proxy is gone when someone reruns the command: show it with the server's own port.
+    const direct = displayCommand(c.command(s, corpus, connection(db))!);
+    if (run.exitCode !== 0) await fail(ctx, cell, spec, run, log, 'counted run', `\n  (ran through the counting proxy; directly: ${direct})`);
     else cell.counts = counts;
     progress(`  ${corpus.name} ${s} counted ${c.id}: ${counts.queries} queries, ${counts.roundTrips} round trips (${fmt(run)})`);
   };

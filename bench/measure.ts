@@ -28,8 +28,12 @@ const running = new Set<ChildProcess>();
 
 /** Sends SIGTERM to every command the harness started and that is still running. */
 export function stopRunning(): void {
+  stopping = true;
   for (const child of running) killGroup(child);
 }
+
+/** Set by stopRunning: no command starts after it. */
+let stopping = false;
 
 /** Each command runs in a process group of its own (GNU time and what it runs): end the group. */
 function killGroup(child: ChildProcess): void {
@@ -65,6 +69,7 @@ export function displayCommand(spec: CommandSpec): string {
  * the harness spends no CPU on a contender's output while it is timed).
  */
 export async function measure(spec: CommandSpec, logPath: string, timeoutMs = 300_000): Promise<Measurement> {
+  if (stopping) throw new Error('benchmark interrupted: no new commands');
   const rssPath = `${logPath}.rss`;
   const [file, args] = hasGnuTime ? [GNU_TIME, ['-f', '%M', '-o', rssPath, spec.file, ...spec.args]] : [spec.file, spec.args];
   const log = openSync(logPath, 'w');

@@ -42,6 +42,7 @@ export function withCpuProfile(spec: CommandSpec, dir: string): CommandSpec {
 /** Where a frame's code lives: `ours: run/migrate.js`, `pkg: pg-protocol`, `node`, or a V8 pseudo-frame. */
 export function placeOf(url: string, functionName: string, engineRoot: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  if (url.startsWith('wasm://')) return '(wasm code)';
   const file = url.startsWith('file://') ? decodeURIComponent(new URL(url).pathname) : url;
   if (file.startsWith('node:') || !file.startsWith('/')) return 'node (built-in modules)';
   const nm = file.lastIndexOf('/node_modules/');

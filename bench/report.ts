@@ -115,14 +115,13 @@ export function verdicts(results: BenchResults): Verdict[] {
   }
   const largeServer = summaries.filter((s) => s.cell.corpus === 'large' && s.cell.contender === 'ours' && ['fresh', 'noop', 'status'].includes(s.cell.scenario) && s.peakRssMb !== null);
   if (largeServer.length > 0) {
-    const peak = Math.max(...largeServer.map((s) => s.peakRssMb!));
-    const embedded = summaries.filter((s) => s.cell.corpus === 'large' && s.cell.scenario.startsWith('embedded') && s.peakRssMb !== null);
-    const embeddedPeak = embedded.length > 0 ? Math.max(...embedded.map((s) => s.peakRssMb!)) : null;
-    out.push({
-      target: 'peak memory ≤ 150 MB on large',
-      measured: `server: ${mb(peak)} MB${embeddedPeak !== null ? `; embedded PGlite: ${mb(embeddedPeak)} MB` : ''}`,
-      met: peak <= 150 && (embeddedPeak === null || embeddedPeak <= 150),
-    });
+    const worst = largeServer.reduce((a, b) => (b.peakRssMb! > a.peakRssMb! ? b : a));
+    out.push({ target: 'peak memory ≤ 150 MB on large (server)', measured: `${mb(worst.peakRssMb)} MB (${worst.cell.scenario})`, met: worst.peakRssMb! <= 150 });
+  }
+  const embedded = summaries.filter((s) => s.cell.scenario.startsWith('embedded') && s.peakRssMb !== null);
+  if (embedded.length > 0) {
+    const worst = embedded.reduce((a, b) => (b.peakRssMb! > a.peakRssMb! ? b : a));
+    out.push({ target: 'peak memory ≤ 150 MB (embedded PGlite)', measured: `${mb(worst.peakRssMb)} MB (${worst.cell.corpus}, ${worst.cell.scenario})`, met: worst.peakRssMb! <= 150 });
   }
   const serverLoads = Object.entries(results.loads).filter(([what]) => what.startsWith('db:migrate') && what.endsWith('on a server'));
   if (serverLoads.length > 0) {
@@ -156,7 +155,7 @@ function machineLines(results: BenchResults): string[] {
   return [
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}; load average at start ${m.loadAverage.join(' ')}`,
     `PostgreSQL: ${m.postgres}`,
-    `Node: ${m.node} · ${m.psql} · dbmate ${m.dbmate} · node-pg-migrate ${m.nodePgMigrate}`,
+    `Node: ${m.node} · ${m.psql} · ${m.dbmate} · node-pg-migrate ${m.nodePgMigrate}`,
     `Engine: dist/ built ${m.engineBuiltAt}, repository at commit ${m.commit}${m.uncommittedEngineChanges.length > 0 ? ` with uncommitted changes in ${m.uncommittedEngineChanges.length} file(s) of src/ or scripts/` : ''}`,
     `Mode: ${results.mode}, ${results.runs} timed run(s) per cell, contenders alternated run by run; seed ${results.seed}; took ${Math.round(results.durationS)} s`,
   ];
@@ -227,8 +226,13 @@ export function renderMarkdown(results: BenchResults): string {
       out.push(`Not measured: ${profile.error}`, '');
       continue;
     }
-    out.push(`CPU profile (\`node --cpu-prof\`): run took ${profile.wallMs} ms, ${profile.profiledMs} ms of it profiled (the rest is Node starting); self time by place:`, '');
-    out.push(toMarkdown({ head: ['place', 'self ms'], rows: profile.byPlace.slice(0, 12).map((p) => [p.place, String(p.ms)]) }), '');
+    out.push(
+      `CPU profile (\`node --cpu-prof\`): the run took ${profile.wallMs} ms, ${profile.profiledMs} ms of it profiled (the rest is Node starting). `,
+      'Time by place: each sample counts for the innermost frame that is ours or a package\'s (file reads count for the code that asked for them); ',
+      '`(idle)` is waiting for the server.',
+      '',
+    );
+    out.push(toMarkdown({ head: ['place', 'ms'], rows: profile.byPlace.slice(0, 12).map((p) => [p.place, String(p.ms)]) }), '');
     out.push(toMarkdown({ head: ['function', 'place', 'self ms'], rows: profile.topFunctions.map((f) => [f.fn, f.place, String(f.ms)]) }), '');
   }
   if (results.failures.length > 0) out.push('## Failures', '', ...results.failures.map((f) => `\`\`\`\n${f}\n\`\`\``), '');

@@ -13,11 +13,11 @@ export type CorpusName = 'small' | ShapeName | 'rows';
 /** What the tables say about each corpus. */
 export const CORPUS_NOTES: Record<CorpusName, string> = {
   small: "the project's own migrations (a snapshot of migrations/ and contents/, theme default)",
-  s100: 'generated, 100 files (scaling study)',
-  medium: 'generated, 300 files: core 50, 5 plugins x 10, 40 entities x 5',
-  s1000: 'generated, 1,000 files (scaling study)',
-  large: 'generated, 2,000 files across all tiers',
-  rows: 'generated, 1 schema file + 200 files inserting 5,000 rows each',
+  s100: 'generated, scaling point: core 20, theme 10, 2 plugins x 10, 10 entities x 5',
+  medium: 'generated: core 50, 5 plugins x 10, 40 entities x 5',
+  s1000: 'generated, scaling point: core 100, theme 40 + 2 settings areas x 10, 10 plugins x 24, 120 entities x 5',
+  large: 'generated: core 200, theme 100 + 2 settings areas x 25, 15 plugins x 30 + 5 settings areas x 10, 230 entities (30 of them children) x 5',
+  rows: 'generated: 1 schema file + 200 files inserting 5,000 rows each (work dominated by the server)',
 };
 
 export interface PreparedCorpus {
