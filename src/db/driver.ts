@@ -14,13 +14,21 @@ export interface TransactionOptions {
    * the transaction (a transaction-scoped lock: it survives transaction pooling).
    */
   exclusive?: boolean;
+  /**
+   * A read-only statement sent in the same round trip as BEGIN (and the lock), after
+   * them: in READ COMMITTED it sees everything committed before the lock was granted.
+   * Its rows are passed to the callback. Saves a round trip per migration file.
+   */
+  prelude?: string;
 }
+
+export type Row = Record<string, unknown>;
 
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Where this database is, safe to print (password redacted). */
   readonly display: string;
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  transaction<T>(fn: (tx: Queryable, preludeRows: Row[]) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 

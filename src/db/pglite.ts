@@ -2,7 +2,7 @@
 // open a PGlite folder, so a lock file serialises runners instead of the
 // advisory lock (which would be a no-op inside a single-connection database).
 import { mkdirSync } from 'node:fs';
-import type { Database, Queryable, TransactionOptions } from './driver.js';
+import type { Database, Queryable, Row, TransactionOptions } from './driver.js';
 import { isServerError, toDatabaseError } from './postgres-error.js';
 import { MigrateError } from '../core/errors.js';
 import { acquireFolderLock } from './folder-lock.js';
@@ -48,8 +48,11 @@ export async function openPglite(dir: string | null): Promise<Database> {
     display: dir ? `pglite:${dir}` : 'pglite:memory',
     ...over(db),
     // `exclusive` needs nothing here: the folder lock already makes this process the only runner.
-    transaction<T>(fn: (tx: Queryable) => Promise<T>, _options?: TransactionOptions): Promise<T> {
-      return db.transaction((tx) => fn(over(tx)));
+    transaction<T>(fn: (tx: Queryable, preludeRows: Row[]) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+      return db.transaction(async (tx) => {
+        const preludeRows = options.prelude ? ((await wrap(() => tx.exec(options.prelude!))).at(-1)?.rows ?? []) : [];
+        return fn(over(tx), preludeRows as Row[]);
+      });
     },
     async close() {
       try {

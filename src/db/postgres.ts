@@ -2,7 +2,7 @@
 // transaction mode: no session state is relied on, only unnamed statements are
 // used, and the migration lock is transaction-scoped.
 import pg from 'pg';
-import type { Database, Queryable, TransactionOptions } from './driver.js';
+import type { Database, Queryable, Row, TransactionOptions } from './driver.js';
 import { MIGRATION_LOCK_KEY } from './driver.js';
 import { MigrateError } from '../core/errors.js';
 import { redactUrl, scrub, secretsOf } from '../core/redact.js';
@@ -78,11 +78,15 @@ export async function openPostgres(url: string): Promise<Database> {
     kind: 'postgres',
     display,
     ...queryable,
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-      // BEGIN and the lock travel in one round trip.
-      await queryable.exec(options.exclusive ? `BEGIN; SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})` : 'BEGIN');
+    async transaction<T>(fn: (tx: Queryable, preludeRows: Row[]) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+      // BEGIN, the lock and the prelude travel in one round trip.
+      const script = ['BEGIN', options.exclusive ? `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})` : null, options.prelude ?? null]
+        .filter((s): s is string => s !== null)
+        .join(';\n');
+      const results = await wrap(async () => connected.query(script) as unknown as pg.QueryResult | pg.QueryResult[]);
+      const preludeRows = options.prelude ? ((Array.isArray(results) ? results.at(-1)?.rows : results.rows) ?? []) : [];
       try {
-        const result = await fn(queryable);
+        const result = await fn(queryable, preludeRows as Row[]);
         await queryable.exec('COMMIT');
         return result;
       } catch (error) {

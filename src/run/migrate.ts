@@ -8,7 +8,7 @@ import { allEntityOrigins } from '../discover/entity-origins.js';
 import { buildPlan, hasErrors, type Plan, type PlannedMigration } from '../core/plan.js';
 import type { TrackedRow } from '../core/types.js';
 import { DatabaseError, MigrateError, MigrationFailedError } from '../core/errors.js';
-import { adoptChecksums, ensureTrackingSchema, isRecorded, readTracking, recordApplied } from '../tracking/store.js';
+import { adoptChecksums, ensureTrackingSchema, readTracking, recordAppliedSql, recordedCheckSql } from '../tracking/store.js';
 import { locateFailure } from './locate-failure.js';
 import type { Command, EventSink, RunResult } from './events.js';
 import { buildResult } from './result.js';
@@ -148,20 +148,21 @@ async function applyOne(
   let ranHere = false;
   try {
     await db.transaction(
-      async (tx) => {
-        // Re-read under the lock: another runner may have applied it while we waited.
-        if (await isRecorded(tx, file)) return;
+      async (tx, recorded) => {
+        // Read under the lock (the prelude): another runner may have applied it while we waited.
+        if (recorded.length > 0) return;
         emit({ type: 'file:start', item });
         try {
-          await tx.exec(text);
+          // The tracking row travels in the same script: one round trip, one transaction.
+          // The newline and semicolon close a last statement or line comment left open.
+          await tx.exec(`${text}\n;\n${recordAppliedSql(file)}`);
         } catch (error) {
           if (error instanceof DatabaseError) sqlError = error;
           throw error;
         }
-        await recordApplied(tx, file, performance.now() - started);
         ranHere = true;
       },
-      { exclusive: true },
+      { exclusive: true, prelude: recordedCheckSql(file) },
     );
   } catch (error) {
     const durationMs = performance.now() - started;

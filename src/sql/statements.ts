@@ -22,6 +22,21 @@ export class SqlSyntaxError extends Error {
 }
 
 type LibPgQuery = typeof import('libpg-query');
+
+/** Converts non-decreasing UTF-8 byte offsets of `text` to UTF-16 indexes, in one pass overall. */
+function forwardByteCursor(text: string): (byteOffset: number) => number {
+  let bytes = 0;
+  let index = 0;
+  return (byteOffset) => {
+    if (byteOffset < bytes) return byteOffsetToIndex(text, byteOffset);
+    while (bytes < byteOffset && index < text.length) {
+      const code = text.codePointAt(index)!;
+      bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+      index += code > 0xffff ? 2 : 1;
+    }
+    return index;
+  };
+}
 let loaded: Promise<LibPgQuery> | null = null;
 
 /** Loads the WASM parser once per process. */
@@ -49,12 +64,15 @@ export function splitStatementsSync(parser: LibPgQuery, script: string): Stateme
     throw new SqlSyntaxError((error as Error).message, charPositionToIndex(script, (details?.cursorPosition ?? 0) + 1));
   }
   const spans: StatementSpan[] = [];
+  // Statement locations are increasing byte offsets: convert them in one forward pass
+  // (converting each from the start of the script would be quadratic in file size).
+  const toIndex = forwardByteCursor(script);
   let cursor = 0;
   for (const raw of result.stmts ?? []) {
     const startByte = raw.stmt_location ?? 0;
-    const start = byteOffsetToIndex(script, startByte);
+    const start = toIndex(startByte);
     // stmt_len 0 means "to the end of the script".
-    const end = raw.stmt_len ? byteOffsetToIndex(script, startByte + raw.stmt_len) : script.length;
+    const end = raw.stmt_len ? toIndex(startByte + raw.stmt_len) : script.length;
     spans.push({ start: Math.max(start, cursor), end, node: (raw.stmt ?? {}) as Record<string, unknown> });
     cursor = end;
   }

@@ -152,40 +152,48 @@ export async function ensureTrackingSchema(tx: Queryable, entityOrigins: EntityO
   return notes;
 }
 
+/**
+ * A string literal that means the same under any `standard_conforming_strings`
+ * setting (E'' syntax). Used where values must travel inside a simple-protocol
+ * script, which takes no parameters.
+ */
+export function sqlLiteral(value: string | null): string {
+  return value === null ? 'NULL' : `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
 /** The row's identity: what the table's UNIQUE constraint covers. */
-function keyCondition(file: MigrationFile): { where: string; params: unknown[] } {
+function keyCondition(file: MigrationFile): string {
   const s = file.source;
-  if (s.table === '_migrations') return { where: 'filename = $1', params: [file.filename] };
-  if (s.table === '_content_migrations') {
-    return { where: 'filename = $1 AND source_type = $2 AND source_name = $3', params: [file.filename, s.sourceType, s.sourceName] };
-  }
-  return { where: 'filename = $1 AND entity_name = $2', params: [file.filename, s.entity] };
+  const name = `filename = ${sqlLiteral(file.filename)}`;
+  if (s.table === '_migrations') return name;
+  if (s.table === '_content_migrations') return `${name} AND source_type = ${sqlLiteral(s.sourceType)} AND source_name = ${sqlLiteral(s.sourceName)}`;
+  return `${name} AND entity_name = ${sqlLiteral(s.entity)}`;
 }
 
-/** Whether the file's row exists, read inside the caller's (locked) transaction. */
-export async function isRecorded(tx: Queryable, file: MigrationFile): Promise<boolean> {
-  const { where, params } = keyCondition(file);
-  const rows = await tx.query(`SELECT 1 FROM "${file.source.table}" WHERE ${where}`, params);
-  return rows.length > 0;
+/** Selects the file's tracking row, if any: run under the lock, right after BEGIN. */
+export function recordedCheckSql(file: MigrationFile): string {
+  return `SELECT 1 AS recorded FROM "${file.source.table}" WHERE ${keyCondition(file)}`;
 }
 
-/** Inserts the file's tracking row, in the same transaction that ran the file. */
-export async function recordApplied(tx: Queryable, file: MigrationFile, durationMs: number): Promise<void> {
+/**
+ * Inserts the file's tracking row. Sent in the same script as the file, so the row
+ * and the file commit together; `duration_ms` is measured by the server from the
+ * moment it received that script.
+ */
+export function recordAppliedSql(file: MigrationFile): string {
   const s = file.source;
-  const common = [file.filename, file.checksum, CHECKSUM_ALGORITHM, Math.round(durationMs)];
-  if (s.table === '_migrations') {
-    await tx.query(`INSERT INTO "_migrations" (filename, checksum, checksum_algorithm, duration_ms) VALUES ($1, $2, $3, $4)`, common);
-  } else if (s.table === '_content_migrations') {
-    await tx.query(
-      `INSERT INTO "_content_migrations" (filename, checksum, checksum_algorithm, duration_ms, source_type, source_name) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [...common, s.sourceType, s.sourceName],
-    );
-  } else {
-    await tx.query(
-      `INSERT INTO "_entity_migrations" (filename, checksum, checksum_algorithm, duration_ms, source_type, source_name, entity_name) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [...common, s.sourceType, s.sourceName, s.entity],
-    );
+  const duration = `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int`;
+  const columns = ['filename', 'checksum', 'checksum_algorithm', 'duration_ms'];
+  const values = [sqlLiteral(file.filename), sqlLiteral(file.checksum), sqlLiteral(CHECKSUM_ALGORITHM), duration];
+  if (s.table !== '_migrations') {
+    columns.push('source_type', 'source_name');
+    values.push(sqlLiteral(s.sourceType), sqlLiteral(s.sourceName));
   }
+  if (s.table === '_entity_migrations') {
+    columns.push('entity_name');
+    values.push(sqlLiteral(s.entity));
+  }
+  return `INSERT INTO "${s.table}" (${columns.join(', ')}) VALUES (${values.join(', ')})`;
 }
 
 /** Fills in checksums of rows recorded before checksums existed (one UPDATE per table). */
