@@ -3,6 +3,7 @@
 // into packages and into our own source folders.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { CommandSpec } from './measure.js';
 
 export interface LoadReport {
@@ -40,4 +41,29 @@ export async function readLoadTrace(traceFile: string, engineRoot: string): Prom
     }
   }
   return { packages, ours };
+}
+
+/** What each import costs in a fresh Node process (median of `runs`), in ms. */
+export interface ImportTime {
+  module: string;
+  medianMs: number | null;
+  error?: string;
+}
+
+/** Imports measured: our CLI entry (everything it imports statically) and the heavy packages. */
+export function importProbes(engineRoot: string): { module: string; code: string }[] {
+  const main = pathToFileURL(path.join(engineRoot, 'dist', 'src', 'cli', 'main.js')).href;
+  return [
+    { module: 'our CLI entry (dist/src/cli/main.js and its static imports)', code: `await import(${JSON.stringify(main)})` },
+    { module: 'pg', code: `await import('pg')` },
+    { module: 'oxc-parser', code: `await import('oxc-parser')` },
+    { module: 'libpg-query (import + WASM load)', code: `const m = await import('libpg-query'); await m.loadModule()` },
+    { module: '@electric-sql/pglite (import only)', code: `await import('@electric-sql/pglite')` },
+  ];
+}
+
+/** A node command that times `code` and prints the milliseconds. */
+export function importTimer(node: string, repoRoot: string, code: string): { file: string; args: string[]; cwd: string; env: Record<string, string> } {
+  const script = `const t = performance.now(); ${code}; process.stdout.write(String(performance.now() - t));`;
+  return { file: node, args: ['--input-type=module', '-e', script], cwd: repoRoot, env: {} };
 }

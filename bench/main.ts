@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { resolveBinary } from 'dbmate';
 import { contenders, oursEmbedded, oursVerify, type Contender, type ContenderId, type ServerScenario, type Toolbox } from './contenders.js';
 import { databaseUrl, openDatabasePool, type DatabasePool } from './databases.js';
-import { readLoadTrace, withLoadTrace } from './loads.js';
+import { importProbes, importTimer, readLoadTrace, withLoadTrace, type ImportTime } from './loads.js';
 import { machineInfo } from './machine.js';
 import { displayCommand, hasGnuTime, measure, stopRunning, tail, type CommandSpec, type Measurement } from './measure.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
@@ -350,11 +350,13 @@ export async function main(argv: string[]): Promise<number> {
       corpora: {},
       cells: [],
       loads: {},
+      importTimes: [],
       profiles: {},
       failures: [],
     };
     process.stdout.write(`${[`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB`, `PostgreSQL: ${machine.postgres}`, `Node: ${machine.node}`].join('\n')}\n\n`);
     const ctx: Context = { options, tools, pool, proxy, workRoot, results };
+    results.importTimes = await measureImports(ctx);
     const list = contenders(tools);
     const every = [...new Set([...options.corpora, ...options.embeddedCorpora, ...options.verifyCorpora])];
     for (const name of every) {
@@ -397,6 +399,29 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** Import cost of our CLI entry and of the heavy packages, each in a fresh process; probes alternated. */
+async function measureImports(ctx: Context): Promise<ImportTime[]> {
+  const probes = importProbes(ctx.tools.engineRoot);
+  const samples = new Map<string, number[]>(probes.map((p) => [p.module, []]));
+  const errors = new Map<string, string>();
+  const dir = path.join(ctx.workRoot, 'imports');
+  await mkdir(dir, { recursive: true });
+  for (let r = 0; r < Math.max(ctx.options.runs, 3); r++) {
+    for (const [i, probe] of rotate(probes, r).entries()) {
+      if (errors.has(probe.module)) continue;
+      const spec = importTimer(ctx.tools.node, ctx.tools.repoRoot, probe.code);
+      const log = path.join(dir, `${r}-${i}.log`);
+      const run = await measure(spec, log);
+      const value = Number((await readFile(log, 'utf8')).trim());
+      if (run.exitCode !== 0 || !Number.isFinite(value)) errors.set(probe.module, `exit ${run.exitCode}: ${(await tail(log, 3)).replace(/\n/g, ' ')}`);
+      else samples.get(probe.module)!.push(value);
+    }
+  }
+  const times = probes.map((p) => ({ module: p.module, medianMs: median(samples.get(p.module)!), ...(errors.has(p.module) ? { error: errors.get(p.module)! } : {}) }));
+  progress(`  imports: ${times.map((t) => `${t.module.split(' ')[0]} ${msOrDash(t.medianMs)}`).join(', ')}`);
+  return times;
 }
 
 /** Copies scripts/ and dist/src/ into `engineRoot`: the engine measured stays the same for the whole run. */

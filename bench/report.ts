@@ -139,6 +139,10 @@ export function verdicts(results: BenchResults): Verdict[] {
   return out;
 }
 
+function importTable(results: BenchResults): Table {
+  return { head: ['module', 'import ms'], rows: results.importTimes.map((t) => [t.module, t.error ? `failed: ${t.error}` : ms(t.medianMs)]) };
+}
+
 function toText(table: Table): string {
   const widths = table.head.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
@@ -173,6 +177,7 @@ export function renderText(results: BenchResults): string {
     const table = scalingTable(summaries, scenario);
     if (table) parts.push(`Scaling, ${scenario === 'noop' ? 'no-op run' : 'fresh apply'} (median)\n${toText(table)}`);
   }
+  if (results.importTimes.length > 0) parts.push(`Import cost, fresh process (median)\n${toText(importTable(results))}`);
   const v = verdicts(results);
   if (v.length > 0) parts.push(`Targets (issue 5)\n${toText({ head: ['target', 'measured', 'met'], rows: v.map((x) => [x.target, x.measured, x.met === null ? '—' : x.met ? 'yes' : 'NO']) })}`);
   if (results.failures.length > 0) parts.push(`FAILURES\n${results.failures.join('\n\n')}`);
@@ -219,6 +224,9 @@ export function renderMarkdown(results: BenchResults): string {
       else out.push(`- ${what}: packages ${Object.entries(report.packages).map(([p, n]) => `\`${p}\` (${n})`).join(', ') || 'none'}; ${report.ours.length} of our modules`);
     }
     out.push('');
+  }
+  if (results.importTimes.length > 0) {
+    out.push('## Import cost', '', 'Milliseconds to `import` each in a fresh Node process (median; Node\'s own start not included).', '', toMarkdown(importTable(results)), '');
   }
   for (const [what, profile] of Object.entries(results.profiles)) {
     out.push(`## Where the time goes: ${what}`, '');

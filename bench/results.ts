@@ -1,7 +1,7 @@
 // The shape of a benchmark's results, as kept in memory and written to
 // bench/results/<date>.json, and the summaries every table is made from.
 import type { ContenderId } from './contenders.js';
-import type { LoadReport } from './loads.js';
+import type { ImportTime, LoadReport } from './loads.js';
 import type { MachineInfo } from './machine.js';
 import type { ProfileSummary } from './profile.js';
 import type { QueryCounts } from './proxy.js';
@@ -49,6 +49,7 @@ export interface BenchResults {
   corpora: Record<string, { files: number; note: string }>;
   cells: Cell[];
   loads: Record<string, LoadReport | { error: string }>;
+  importTimes: ImportTime[];
   profiles: Record<string, ProfileSummary | { error: string }>;
   failures: string[];
 }
