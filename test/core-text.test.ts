@@ -5,7 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { lineColumnAtCharPosition, lineColumnAtByteOffset } from '../src/core/position.js';
-import { readPluginsFromThemeConfig } from '../src/discover/theme-config.js';
+import { loadThemeConfigParser, readPluginsFromThemeConfig } from '../src/discover/theme-config.js';
+
+await loadThemeConfigParser();
 import { MigrateError } from '../src/core/errors.js';
 import { redactUrl, scrub, secretsOf } from '../src/core/redact.js';
 import { loadEnvFiles } from '../src/cli/env-files.js';

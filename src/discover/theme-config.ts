@@ -1,9 +1,30 @@
 // Reads a theme's `plugins: [...]` from theme.config.ts without executing it:
 // the file is parsed by a real TypeScript parser (oxc) and only literal values
-// are accepted.
-import { parseSync } from 'oxc-parser';
+// are accepted. The parser is loaded on demand; results are remembered by the
+// config's content hash (see theme-config-cache.ts), so a run whose config did not
+// change never loads it.
+import { createHash } from 'node:crypto';
 import { MigrateError } from '../core/errors.js';
 import { lineColumnAtIndex } from '../core/position.js';
+
+type Oxc = typeof import('oxc-parser');
+let oxc: Oxc | null = null;
+const known = new Map<string, string[]>();
+
+/** Loads the TypeScript parser; needed before reading a config that is not remembered. */
+export async function loadThemeConfigParser(): Promise<void> {
+  oxc ??= await import('oxc-parser');
+}
+
+/** The key a config's plugins are remembered under. */
+export function themeConfigKey(source: string): string {
+  return createHash('sha256').update(source).digest('hex');
+}
+
+/** Remembers the plugins read from a config (by content hash) for this process. */
+export function rememberThemeConfig(key: string, plugins: string[]): void {
+  known.set(key, plugins);
+}
 
 interface AstNode {
   type: string;
@@ -88,7 +109,17 @@ function topLevelConstants(program: AstNode): Map<string, AstNode> {
  * a literal array of strings is a THEME_CONFIG error pointing at it.
  */
 export function readPluginsFromThemeConfig(source: string, file: string): string[] {
-  const result = parseSync(file, source, { lang: 'ts', sourceType: 'module' });
+  const key = themeConfigKey(source);
+  const remembered = known.get(key);
+  if (remembered) return [...remembered];
+  if (!oxc) throw new Error('internal: loadThemeConfigParser() must run before reading a theme config');
+  const plugins = parsePlugins(oxc, source, file);
+  known.set(key, plugins);
+  return [...plugins];
+}
+
+function parsePlugins(parser: Oxc, source: string, file: string): string[] {
+  const result = parser.parseSync(file, source, { lang: 'ts', sourceType: 'module' });
   const fail = (message: string, at: number, hint: string): never => {
     const { line, column } = lineColumnAtIndex(source, at);
     throw new MigrateError('THEME_CONFIG', `${file}:${line}:${column}: ${message}`, { file, line, column, hint });

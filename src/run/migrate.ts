@@ -4,6 +4,7 @@ import type { Database } from '../db/driver.js';
 import type { DatabaseTarget } from '../db/connect.js';
 import { openDatabase } from '../db/connect.js';
 import { discover, type Discovery } from '../discover/project.js';
+import { prepareThemeConfig } from '../discover/theme-config-cache.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
 import { buildPlan, hasErrors, type Plan, type PlannedMigration } from '../core/plan.js';
 import type { TrackedRow } from '../core/types.js';
@@ -42,6 +43,7 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
   let db: Database | null = null;
   try {
     // Configuration errors surface here, before any connection: nothing is touched.
+    await prepareThemeConfig(options.root, options.theme);
     discovery = discover(options.root, options.theme, options.themeOrigin);
     emit({
       type: 'start',

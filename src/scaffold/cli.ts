@@ -10,6 +10,7 @@ import { loadEnvFiles } from '../cli/env-files.js';
 import { activeSources, availablePlugins, availableThemes, entitySources, readSourceFiles, resolveActiveSetup } from '../discover/project.js';
 import { checkTableName, describe, formatNumber, nextNumber, tableFromDescription, toSnake, type Named } from './naming.js';
 import { isoDate, sampleDataTemplate, tableTemplate } from './template.js';
+import { loadThemeConfigParser } from '../discover/theme-config.js';
 
 const USAGE = `Usage: db new <description> [options]   (npm run db:new -- <description> [options])
 
@@ -98,6 +99,8 @@ function entityTarget(root: string, entity: string, owner: { kind: 'theme' | 'pl
 
 /** Runs `db new` and returns the exit code. */
 export async function newCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // Every theme config may be read here (--all, numbering): load the TypeScript parser up front.
+  await loadThemeConfigParser();
   let parsed;
   try {
     parsed = parseArgs({

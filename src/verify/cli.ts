@@ -17,6 +17,7 @@ import { liveChecks } from './live.js';
 import { buildReport, humanReport, jsonReport, type DatabaseSummary } from './report.js';
 import type { Finding } from './types.js';
 import type { Corpus } from './corpus.js';
+import { loadThemeConfigParser } from '../discover/theme-config.js';
 
 const USAGE = `Usage: db verify [options]   (npm run db:verify -- [options])
 
@@ -128,6 +129,8 @@ async function runLive(target: DatabaseTarget, discovery: Discovery, corpus: Cor
 
 /** Runs `db verify` and returns the exit code. */
 export async function verifyCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // Every theme config may be read here (--all, numbering): load the TypeScript parser up front.
+  await loadThemeConfigParser();
   const json = argv.includes('--json');
   const style = makeStyle(!json && colourWanted(process.stdout, env));
   let secrets: string[] = [];
