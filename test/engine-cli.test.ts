@@ -1,6 +1,6 @@
 // End-to-end: the CLI on fixture projects, once per backend (PGlite and a real
 // server), same test code. Every assertion reads the database independently.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
