@@ -302,6 +302,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  if (options.render !== null) {
+    const source = path.resolve(options.render);
+    const saved = JSON.parse(await readFile(source, 'utf8')) as BenchResults;
+    const target = source.replace(/\.json$/, '') + '.md';
+    await writeFile(target, `${renderMarkdown(saved)}\n`);
+    process.stdout.write(`${renderText(saved)}\n`);
+    progress(`bench: wrote ${path.relative(process.cwd(), target)}`);
+    return 0;
+  }
   const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(cli)) {
     process.stderr.write(`bench: ${path.relative(repoRoot, cli)} is missing: run npm run build first\n`);

@@ -16,6 +16,8 @@ export interface BenchOptions {
   write: boolean;
   keep: boolean;
   profile: boolean;
+  /** Re-render the Markdown of an existing results JSON file instead of running. */
+  render: string | null;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -40,6 +42,8 @@ Options:
   --no-write        print only; do not write bench/results/
   --no-profile      skip the CPU profiles of ours
   --keep            keep bench/work/<run>/ (corpora, logs) for inspection
+  --render FILE     rewrite FILE's Markdown twin (bench/results/<date>.md) from FILE (<date>.json)
+                    and print the tables: after a change to the report's format, no rerun needed
   -h, --help`;
 
 const ALL: CorpusName[] = ['small', 's100', 'medium', 's1000', 'large', 'rows'];
@@ -60,6 +64,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       'no-write': { type: 'boolean' },
       'no-profile': { type: 'boolean' },
       keep: { type: 'boolean' },
+      render: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -94,5 +99,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     write: !values['no-write'] && mode !== 'smoke',
     keep: values.keep ?? false,
     profile: !values['no-profile'] && mode !== 'smoke',
+    render: values.render ?? null,
   };
 }

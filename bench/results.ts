@@ -33,6 +33,8 @@ export interface Cell {
 export interface Summary {
   cell: Cell;
   medianMs: number | null;
+  /** Fastest run: on a shared machine, the run least disturbed by others. */
+  bestMs: number | null;
   /** Median divided by the floor's median in the same corpus and scenario. */
   ratioToFloor: number | null;
   peakRssMb: number | null;
@@ -62,6 +64,7 @@ export function summarise(cells: readonly Cell[]): Summary[] {
     return {
       cell,
       medianMs,
+      bestMs: cell.wallMs.length > 0 ? Math.min(...cell.wallMs) : null,
       ratioToFloor: floor ? ratio(medianMs, median(floor.wallMs)) : null,
       peakRssMb: max(cell.peakRssMb),
     };
