@@ -12,6 +12,7 @@ import { loadEnvFiles } from './env-files.js';
 import { humanReporter } from './reporters/human.js';
 import { jsonReporter } from './reporters/json.js';
 import { colourWanted, makeStyle } from './reporters/style.js';
+import { lineWriter } from './line-writer.js';
 
 const USAGE = `Usage: db <command> [options]
 
@@ -58,8 +59,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const json = argv.includes('--json');
   const style = makeStyle(!json && colourWanted(process.stdout, env));
   let secrets: string[] = [];
-  const out = (text: string) => void process.stdout.write(`${scrub(text, secrets)}\n`);
-  const err = (text: string) => void process.stderr.write(`${scrub(text, secrets)}\n`);
+  const stdout = lineWriter(process.stdout, (t) => scrub(t, secrets));
+  const stderr = lineWriter(process.stderr, (t) => scrub(t, secrets));
+  const out = (text: string) => {
+    stderr.flush(); // keep the two streams in order on a terminal
+    stdout.write(text);
+  };
+  const err = (text: string) => {
+    stdout.flush();
+    stderr.write(text);
+  };
   const emit: EventSink = json ? jsonReporter((t) => void process.stdout.write(scrub(t, secrets))) : humanReporter(out, err, style);
 
   let command: Command = 'migrate';
@@ -84,6 +93,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const values = parsed.values;
     if (values.help) {
       out(USAGE);
+      stdout.flush();
       return 0;
     }
     const [name, ...extra] = parsed.positionals;
@@ -117,6 +127,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       },
       emit,
     );
+    stdout.flush();
+    stderr.flush();
     return result.ok ? 0 : exitCodeFor(result.error?.code ?? 'VALIDATION');
   } catch (error) {
     const failure =
@@ -133,6 +145,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       if (report.hint) err(`   → ${report.hint}`);
       if (!(error instanceof MigrateError) && error instanceof Error && env.DEBUG) err(error.stack ?? '');
     }
+    stdout.flush();
+    stderr.flush();
     return failure.exitCode;
   }
 }
