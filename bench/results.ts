@@ -37,6 +37,11 @@ export interface Summary {
   bestMs: number | null;
   /** Median divided by the floor's median in the same corpus and scenario. */
   ratioToFloor: number | null;
+  /**
+   * Median over runs of (this run / the floor's run of the same round). Rounds are
+   * seconds apart, so a slow drift in the machine's load cancels out here.
+   */
+  pairedRatio: number | null;
   peakRssMb: number | null;
 }
 
@@ -66,6 +71,10 @@ export function summarise(cells: readonly Cell[]): Summary[] {
       medianMs,
       bestMs: cell.wallMs.length > 0 ? Math.min(...cell.wallMs) : null,
       ratioToFloor: floor ? ratio(medianMs, median(floor.wallMs)) : null,
+      pairedRatio:
+        floor && floor.wallMs.length === cell.wallMs.length && cell.wallMs.length > 0
+          ? median(cell.wallMs.map((w, r) => w / floor.wallMs[r]!))
+          : null,
       peakRssMb: max(cell.peakRssMb),
     };
   });
