@@ -23,9 +23,16 @@ export interface Discovery {
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 
+/** Sub-folders of `dir` (none when it does not exist), sorted; one system call. */
 function listDirectories(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw error;
+  }
+  return entries
     .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
     .map((d) => d.name)
     .sort();
@@ -126,8 +133,11 @@ export function entitySources(root: string, kind: 'theme' | 'plugin', name: stri
       dir: `${entityDir}/migrations`,
       entityDir,
     });
-    // Children nest at any depth; `childs/` is the legacy folder name.
+    // Children nest at any depth; `childs/` is the legacy folder name. One listing of
+    // the entity folder tells which of the two exist.
+    const inside = listDirectories(path.join(root, entityDir));
     for (const childFolder of ['children', 'childs']) {
+      if (!inside.includes(childFolder)) continue;
       for (const child of listDirectories(path.join(root, entityDir, childFolder))) {
         visit(`${entityDir}/${childFolder}/${child}`, child, depth + 1);
       }

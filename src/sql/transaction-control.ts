@@ -6,14 +6,17 @@ import type { MigrationFile } from '../core/types.js';
 import type { Problem } from '../core/plan.js';
 import { lineColumnAtIndex } from '../core/position.js';
 import { loadParser, splitStatementsSync, SqlSyntaxError } from './statements.js';
+import { mayContainTransactionControl } from './statement-starts.js';
 import { TRANSACTION_STATEMENT_NAMES } from './transaction-kinds.js';
 
 /** One error per transaction-control statement found in `files`. */
 export async function transactionControlProblems(files: readonly MigrationFile[]): Promise<Problem[]> {
-  if (files.length === 0) return [];
+  // Only files the lexical pre-filter cannot clear go to the parser (usually none).
+  const suspects = files.filter((f) => mayContainTransactionControl(f.content));
+  if (suspects.length === 0) return [];
   const parser = await loadParser();
   const problems: Problem[] = [];
-  for (const file of files) {
+  for (const file of suspects) {
     const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
     let spans;
     try {
