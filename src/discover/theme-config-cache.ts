@@ -9,9 +9,16 @@ import { loadThemeConfigParser, readPluginsFromThemeConfig, rememberThemeConfig,
 
 const CACHE_VERSION = 1;
 
+/** In the nearest node_modules at or above the project root (where npm keeps caches). */
 function cacheFile(root: string): string | null {
-  const modules = path.join(root, 'node_modules');
-  return existsSync(modules) ? path.join(modules, '.cache', 'tiered-migrate', 'theme-config.json') : null;
+  for (let dir = path.resolve(root), depth = 0; depth < 8; depth++) {
+    const modules = path.join(dir, 'node_modules');
+    if (existsSync(modules)) return path.join(modules, '.cache', 'tiered-migrate', 'theme-config.json');
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return null;
 }
 
 function readCache(file: string): Record<string, string[]> {
