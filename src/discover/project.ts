@@ -1,6 +1,6 @@
 // Discovery: from a project root and an active theme to the list of sources
 // (migration folders) and the files in them. File system only; no database.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { MigrationFile, Source } from '../core/types.js';
 import { MigrateError } from '../core/errors.js';
@@ -23,16 +23,19 @@ export interface Discovery {
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 
-/** Sub-folders of `dir` (none when it does not exist), sorted; one system call. */
-function listDirectories(dir: string): string[] {
-  let entries;
+/** The entries of `dir`, or none when it does not exist (a missing folder is normal here). */
+function entriesOf(dir: string): Dirent[] {
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    return readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
     throw error;
   }
-  return entries
+}
+
+/** Sub-folders of `dir` (none when it does not exist), sorted; one system call. */
+function listDirectories(dir: string): string[] {
+  return entriesOf(dir)
     .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
     .map((d) => d.name)
     .sort();
@@ -167,15 +170,8 @@ export function activeSources(root: string, theme: string, plugins: readonly str
 /** Reads the `.sql` files of one source folder (none when the folder does not exist). */
 export function readSourceFiles(root: string, source: Source): MigrationFile[] {
   const dir = path.join(root, source.dir);
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
-    throw error;
-  }
   const files: MigrationFile[] = [];
-  for (const entry of entries) {
+  for (const entry of entriesOf(dir)) {
     if (!entry.isFile() || !entry.name.endsWith('.sql')) continue;
     const bytes = readFileSync(path.join(dir, entry.name));
     let text: string | null = null;
