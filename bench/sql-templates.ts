@@ -26,7 +26,6 @@ const OPTIONAL_COLUMNS: Record<string, string> = {
   currency: `TEXT NOT NULL DEFAULT 'EUR'`,
 };
 const OPTIONAL_NAMES = Object.keys(OPTIONAL_COLUMNS);
-const plain = (column: string) => column.replaceAll('"', '').toLowerCase();
 
 /** The comment block every file of the house style starts with. */
 export function header(filename: string, description: string): string {

@@ -1,21 +1,15 @@
 // db:new as users run it: the file it creates, where, with which number, what it
 // refuses, that it never overwrites, and that db:verify finds nothing in its files.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, readdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot, removeProject, runCli, themeConfig, writeProject } from './support/project.js';
-import { BASE, body, cleanTable } from './fixtures/verify/helpers.js';
+import { repoRoot, removeProject, runCli, themeConfig } from './support/project.js';
+import { baseProjects, body, cleanTable } from './fixtures/verify/helpers.js';
 import { isoDate } from '../src/scaffold/template.js';
 
-const projects: string[] = [];
-after(() => projects.forEach(removeProject));
-function project(files: Record<string, string>): string {
-  const root = writeProject({ ...BASE, ...files });
-  projects.push(root);
-  return root;
-}
+const project = baseProjects();
 const FILES = {
   'migrations/002_notes.sql': body('002_notes.sql', ...cleanTable('notes')),
   'contents/themes/t1/config/theme.config.ts': themeConfig(['p1']),
@@ -82,9 +76,9 @@ test('numbers per folder for themes and plugins, across entities for entities', 
   assert.equal(verify.code, 0);
 });
 
-test("a file it creates in this repository's own project passes db:verify with no findings", async () => {
+test("a file it creates in this repository's own project passes db:verify with no findings", async (t) => {
   const root = mkdtempSync(path.join(tmpdir(), 'tm-new-own-'));
-  projects.push(root);
+  t.after(() => removeProject(root));
   cpSync(path.join(repoRoot, 'migrations'), path.join(root, 'migrations'), { recursive: true });
   cpSync(path.join(repoRoot, 'contents'), path.join(root, 'contents'), { recursive: true });
   for (const args of [['add', 'invoices'], ['add', 'labels', '--entity', 'tasks', '--theme', 'default'], ['add', 'usage', '--plugin', 'billing']]) {

@@ -1,19 +1,13 @@
 // db:verify as users run it: a child process on fixture projects (and on this
 // repository's own migrations), checked through its exit code, JSON and text.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot, removeProject, runCli, themeConfig, writeProject } from './support/project.js';
-import { BASE, body, cleanTable } from './fixtures/verify/helpers.js';
+import { repoRoot, runCli, themeConfig } from './support/project.js';
+import { baseProjects, body, cleanTable } from './fixtures/verify/helpers.js';
 
-const projects: string[] = [];
-after(() => projects.forEach(removeProject));
-function project(files: Record<string, string>): string {
-  const root = writeProject({ ...BASE, ...files });
-  projects.push(root);
-  return root;
-}
+const project = baseProjects();
 
 const THEMES = {
   'contents/themes/t1/config/theme.config.ts': themeConfig(['p1']),

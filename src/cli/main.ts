@@ -1,7 +1,6 @@
 // Command-line entry: arguments and environment in, exit code out. Everything
 // between is the run; this file only wires options, reporters and the process.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { MigrateError, exitCodeFor } from '../core/errors.js';
 import { scrub, secretsOf } from '../core/redact.js';
 import { resolveTarget } from '../db/connect.js';
@@ -13,6 +12,7 @@ import { humanReporter } from './reporters/human.js';
 import { jsonReporter } from './reporters/json.js';
 import { colourWanted, makeStyle } from './reporters/style.js';
 import { lineWriter } from './line-writer.js';
+import { parseCommandArgs } from './args.js';
 
 const USAGE = `Usage: db <command> [options]
 
@@ -73,11 +73,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   let command: Command = 'migrate';
   try {
-    const parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
+    const parsed = parseCommandArgs(
+      argv,
+      {
         root: { type: 'string' },
         theme: { type: 'string' },
         json: { type: 'boolean' },
@@ -89,7 +87,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         'no-env-file': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
-    });
+      argv[0] === 'status' ? 'status' : 'migrate',
+    );
     const values = parsed.values;
     if (values.help) {
       out(USAGE);
@@ -134,9 +133,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const failure =
       error instanceof MigrateError
         ? error
-        : (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-          ? new MigrateError('USAGE', (error as Error).message, { hint: 'See --help.' })
-          : new MigrateError('DATABASE', `unexpected error: ${(error as Error).message ?? String(error)}`, { cause: error });
+        : new MigrateError('DATABASE', `unexpected error: ${(error as Error).message ?? String(error)}`, { cause: error });
     const result = buildResult({ command, target: { kind: 'pglite', dir: null, display: '', origin: '', isDefault: false }, dryRun: false }, null, new Map(), failure);
     if (json) emit({ type: 'done', result });
     else {

@@ -2,7 +2,6 @@
 // from the standard template and prints its path. Never overwrites a file.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { MigrationFile, Source } from '../core/types.js';
 import { MigrateError } from '../core/errors.js';
 import { isSafeSegment, isSampleData } from '../core/naming.js';
@@ -11,6 +10,7 @@ import { activeSources, availablePlugins, availableThemes, entitySources, readSo
 import { checkTableName, describe, formatNumber, nextNumber, tableFromDescription, toSnake, type Named } from './naming.js';
 import { isoDate, sampleDataTemplate, tableTemplate } from './template.js';
 import { loadThemeConfigParser } from '../discover/theme-config.js';
+import { parseCommandArgs } from '../cli/args.js';
 
 const USAGE = `Usage: db new <description> [options]   (npm run db:new -- <description> [options])
 
@@ -101,25 +101,15 @@ function entityTarget(root: string, entity: string, owner: { kind: 'theme' | 'pl
 export async function newCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // Every theme config may be read here (--all, numbering): load the TypeScript parser up front.
   await loadThemeConfigParser();
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        theme: { type: 'string' },
-        plugin: { type: 'string' },
-        entity: { type: 'string' },
-        table: { type: 'string' },
-        root: { type: 'string' },
-        'no-env-file': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new MigrateError('USAGE', (error as Error).message, { hint: 'See db new --help.' });
-  }
+  const parsed = parseCommandArgs(argv, {
+    theme: { type: 'string' },
+    plugin: { type: 'string' },
+    entity: { type: 'string' },
+    table: { type: 'string' },
+    root: { type: 'string' },
+    'no-env-file': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  }, 'new');
   const v = parsed.values;
   if (v.help) {
     process.stdout.write(`${USAGE}\n`);

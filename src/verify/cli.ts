@@ -3,7 +3,6 @@
 // errors, 1 with errors (or warnings under --strict), 2 on usage or configuration.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { MigrateError } from '../core/errors.js';
 import { scrub, secretsOf } from '../core/redact.js';
 import { resolveTarget, openDatabase, type DatabaseTarget } from '../db/connect.js';
@@ -18,6 +17,7 @@ import { buildReport, humanReport, jsonReport, type DatabaseSummary } from './re
 import type { Finding } from './types.js';
 import type { Corpus } from './corpus.js';
 import { loadThemeConfigParser } from '../discover/theme-config.js';
+import { parseCommandArgs } from '../cli/args.js';
 
 const USAGE = `Usage: db verify [options]   (npm run db:verify -- [options])
 
@@ -57,27 +57,17 @@ interface Options {
 }
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        root: { type: 'string' },
-        theme: { type: 'string' },
-        all: { type: 'boolean' },
-        json: { type: 'boolean' },
-        strict: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        'no-db': { type: 'boolean' },
-        'no-env-file': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new MigrateError('USAGE', (error as Error).message, { hint: 'See db verify --help.' });
-  }
+  const parsed = parseCommandArgs(argv, {
+    root: { type: 'string' },
+    theme: { type: 'string' },
+    all: { type: 'boolean' },
+    json: { type: 'boolean' },
+    strict: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+    'no-db': { type: 'boolean' },
+    'no-env-file': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  }, 'verify');
   const v = parsed.values;
   if (v.help) return 'help';
   if (parsed.positionals.length > 0) throw new MigrateError('USAGE', `unexpected argument "${parsed.positionals[0]}"`, { hint: 'See db verify --help.' });
