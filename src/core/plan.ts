@@ -2,7 +2,7 @@
 // disk and the tracking rows. Pure. `migrate`, `--dry-run` and `status` are
 // different readings of the same plan.
 import type { MigrationFile, Source, TrackedRow } from './types.js';
-import { fileKey, rowKey } from './types.js';
+import { TRACKING_TABLES, describeRow, fileKey, rowFolderKey, rowKey, sourceFolderKey } from './tracking.js';
 import { followsConvention, leadingNumber } from './naming.js';
 import { isKnownAlgorithm } from './checksum.js';
 
@@ -71,20 +71,6 @@ export function pendingItems(plan: Plan): PlannedMigration[] {
   return plan.items.filter((i) => i.state === 'pending');
 }
 
-/** Folder identity as the tracking rows see it (entity rows are keyed by entity name). */
-function folderOfFile(file: MigrationFile): string {
-  const s = file.source;
-  if (s.table === '_migrations') return 'core';
-  if (s.table === '_content_migrations') return `content\u0000${s.sourceType}\u0000${s.sourceName}`;
-  return `entity\u0000${s.entity}`;
-}
-
-function folderOfRow(row: TrackedRow): string {
-  if (row.table === '_migrations') return 'core';
-  if (row.table === '_content_migrations') return `content\u0000${row.sourceType}\u0000${row.sourceName}`;
-  return `entity\u0000${row.entity}`;
-}
-
 /**
  * Builds the plan. `files` must already be in execution order; `sources` are the
  * active sources (folders) even when they hold no file, so that rows of an active
@@ -99,7 +85,7 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
   for (const row of rows) {
     const n = leadingNumber(row.filename);
     if (n === null) continue;
-    const folder = folderOfRow(row);
+    const folder = rowFolderKey(row.table, row);
     const current = maxAppliedInFolder.get(folder);
     if (current === undefined || n > current) maxAppliedInFolder.set(folder, n);
   }
@@ -145,7 +131,7 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
       items.push({ file, state: 'sample-data-skipped', outOfOrder: false, adoptChecksum: false });
       continue;
     }
-    const maxApplied = maxAppliedInFolder.get(folderOfFile(file));
+    const maxApplied = maxAppliedInFolder.get(sourceFolderKey(file.source));
     const outOfOrder = maxApplied !== undefined && file.number !== null && file.number < maxApplied;
     if (outOfOrder) {
       problems.push({
@@ -161,20 +147,12 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
     items.push({ file, state: 'pending', outOfOrder, adoptChecksum: false });
   }
 
-  const activeContent = new Set<string>();
-  const activeEntities = new Set<string>();
-  for (const s of sources) {
-    if (s.table === '_content_migrations') activeContent.add(`${s.sourceType}\u0000${s.sourceName}`);
-    if (s.table === '_entity_migrations' && s.entity) activeEntities.add(s.entity);
-  }
+  const activeFolders = new Set(sources.map(sourceFolderKey));
   const missing: TrackedRow[] = [];
   const inactive: TrackedRow[] = [];
   for (const row of rows) {
     if (filesByKey.has(rowKey(row))) continue;
-    const active =
-      row.table === '_migrations' ||
-      (row.table === '_content_migrations' && activeContent.has(`${row.sourceType}\u0000${row.sourceName}`)) ||
-      (row.table === '_entity_migrations' && row.entity !== null && activeEntities.has(row.entity));
+    const active = TRACKING_TABLES[row.table].alwaysActive || activeFolders.has(rowFolderKey(row.table, row));
     (active ? missing : inactive).push(row);
   }
   for (const row of missing) {
@@ -189,13 +167,6 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
     });
   }
   return { items, missing, inactive, problems };
-}
-
-/** A human name for a tracking row whose file is not on disk. */
-export function describeRow(row: TrackedRow): string {
-  if (row.table === '_migrations') return `migrations/${row.filename}`;
-  if (row.table === '_content_migrations') return `${row.sourceType} ${row.sourceName}: ${row.filename}`;
-  return `entity ${row.entity}${row.sourceName ? ` (${row.sourceType} ${row.sourceName})` : ''}: ${row.filename}`;
 }
 
 /** Naming rules the engine enforces at run time (db:verify is stricter). */

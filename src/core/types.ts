@@ -48,24 +48,3 @@ export interface TrackedRow {
   checksum: string | null;
   checksumAlgorithm: string | null;
 }
-
-/** The identity of a tracking row: what the table's UNIQUE constraint covers. */
-export function trackingKey(table: TrackingTable, filename: string, sourceType: string | null, sourceName: string | null, entity: string | null): string {
-  switch (table) {
-    case '_migrations':
-      return `core\u0000${filename}`;
-    case '_content_migrations':
-      return `content\u0000${sourceType}\u0000${sourceName}\u0000${filename}`;
-    case '_entity_migrations':
-      return `entity\u0000${entity}\u0000${filename}`;
-  }
-}
-
-export function fileKey(file: MigrationFile): string {
-  const s = file.source;
-  return trackingKey(s.table, file.filename, s.sourceType, s.sourceName, s.entity);
-}
-
-export function rowKey(row: TrackedRow): string {
-  return trackingKey(row.table, row.filename, row.sourceType, row.sourceName, row.entity);
-}

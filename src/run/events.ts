@@ -29,7 +29,10 @@ export interface MigrationOutcome {
   source: string | null;
   entity: string | null;
   filename: string;
+  /** Relative path of the file; null for a tracking row whose file is not on disk. */
   path: string | null;
+  /** A human name: the path, or for a row without a file the row's identity. */
+  label: string;
   status: MigrationStatus;
   durationMs: number | null;
 }

@@ -1,6 +1,7 @@
 // Builds the run's result (the `--json` document) from the plan and what happened.
 import type { Plan, PlannedMigration } from '../core/plan.js';
 import type { TrackedRow } from '../core/types.js';
+import { TRACKING_TABLES, describeRow } from '../core/tracking.js';
 import { MigrateError, MigrationFailedError } from '../core/errors.js';
 import type { ErrorReport, MigrationOutcome, RunResult } from './events.js';
 import type { RunOptions } from './migrate.js';
@@ -10,14 +11,17 @@ function ownerName(sourceName: string | null): string | null {
   return sourceName === null ? null : (sourceName.split('/')[0] ?? sourceName);
 }
 
-function rowTier(row: TrackedRow): string {
-  if (row.table === '_migrations') return 'core';
-  if (row.table === '_entity_migrations') return 'entity';
-  return row.sourceType ?? 'theme';
-}
-
 function fromRow(row: TrackedRow, status: 'missing' | 'inactive'): MigrationOutcome {
-  return { tier: rowTier(row), source: ownerName(row.sourceName), entity: row.entity, filename: row.filename, path: null, status, durationMs: null };
+  return {
+    tier: TRACKING_TABLES[row.table].tierOf(row),
+    source: ownerName(row.sourceName),
+    entity: row.entity,
+    filename: row.filename,
+    path: null,
+    label: describeRow(row),
+    status,
+    durationMs: null,
+  };
 }
 
 export function errorReport(error: MigrateError): ErrorReport {
@@ -57,6 +61,7 @@ export function buildResult(
       entity: file.source.entity,
       filename: file.filename,
       path: file.path,
+      label: file.path,
       status,
       durationMs: outcome?.durationMs === undefined || outcome.durationMs === null ? null : Math.round(outcome.durationMs * 10) / 10,
     });

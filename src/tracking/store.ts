@@ -3,6 +3,7 @@
 // migrated by earlier tools: never change them.
 import type { Queryable } from '../db/driver.js';
 import type { MigrationFile, TrackedRow, TrackingTable } from '../core/types.js';
+import { TRACKING_TABLES, TRACKING_TABLE_NAMES, identityOfFile, type IdentityColumn } from '../core/tracking.js';
 import { CHECKSUM_ALGORITHM } from '../core/checksum.js';
 import { DatabaseError } from '../core/errors.js';
 
@@ -32,27 +33,25 @@ CREATE TABLE IF NOT EXISTS "_entity_migrations" (
 );`;
 
 /** Our own nullable columns, added to the documented tables. */
-const OWN_COLUMNS = ['_migrations', '_content_migrations', '_entity_migrations']
-  .map(
+const OWN_COLUMNS = TRACKING_TABLE_NAMES.map(
     (t) => `ALTER TABLE "${t}"
   ADD COLUMN IF NOT EXISTS checksum TEXT,
   ADD COLUMN IF NOT EXISTS checksum_algorithm TEXT,
   ADD COLUMN IF NOT EXISTS duration_ms INTEGER;`,
-  )
-  .join('\n');
+  ).join('\n');
 
 /**
  * One query reads every tracking row (a no-op run costs one round trip), plus a
  * marker row when the legacy `_theme_migrations` table still needs folding in.
  */
-const READ_ALL = `
-SELECT '_migrations' AS tbl, NULL::text AS source_type, NULL::text AS source_name, NULL::text AS entity_name, filename, checksum, checksum_algorithm FROM "_migrations"
-UNION ALL
-SELECT '_content_migrations', source_type, source_name, NULL, filename, checksum, checksum_algorithm FROM "_content_migrations"
-UNION ALL
-SELECT '_entity_migrations', source_type, source_name, entity_name, filename, checksum, checksum_algorithm FROM "_entity_migrations"
-UNION ALL
-SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL WHERE to_regclass('_theme_migrations') IS NOT NULL`;
+const READ_ALL = [
+  ...TRACKING_TABLE_NAMES.map((table) => {
+    const has = new Set(TRACKING_TABLES[table].recorded.map((c) => c.column));
+    const column = (name: IdentityColumn['column']) => (has.has(name) ? name : 'NULL::text');
+    return `SELECT '${table}' AS tbl, ${column('source_type')} AS source_type, ${column('source_name')} AS source_name, ${column('entity_name')} AS entity_name, filename, checksum, checksum_algorithm FROM "${table}"`;
+  }),
+  `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL WHERE to_regclass('_theme_migrations') IS NOT NULL`,
+].join('\nUNION ALL\n');
 
 interface RawRow {
   tbl: string;
@@ -163,11 +162,8 @@ export function sqlLiteral(value: string | null): string {
 
 /** The row's identity: what the table's UNIQUE constraint covers. */
 function keyCondition(file: MigrationFile): string {
-  const s = file.source;
-  const name = `filename = ${sqlLiteral(file.filename)}`;
-  if (s.table === '_migrations') return name;
-  if (s.table === '_content_migrations') return `${name} AND source_type = ${sqlLiteral(s.sourceType)} AND source_name = ${sqlLiteral(s.sourceName)}`;
-  return `${name} AND entity_name = ${sqlLiteral(s.entity)}`;
+  const id = identityOfFile(file);
+  return TRACKING_TABLES[file.source.table].key.map((c) => `${c.column} = ${sqlLiteral(id[c.field])}`).join(' AND ');
 }
 
 /** Selects the file's tracking row, if any: run under the lock, right after BEGIN. */
@@ -181,19 +177,12 @@ export function recordedCheckSql(file: MigrationFile): string {
  * moment it received that script.
  */
 export function recordAppliedSql(file: MigrationFile): string {
-  const s = file.source;
+  const id = identityOfFile(file);
+  const identity = TRACKING_TABLES[file.source.table].recorded;
   const duration = `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int`;
-  const columns = ['filename', 'checksum', 'checksum_algorithm', 'duration_ms'];
-  const values = [sqlLiteral(file.filename), sqlLiteral(file.checksum), sqlLiteral(CHECKSUM_ALGORITHM), duration];
-  if (s.table !== '_migrations') {
-    columns.push('source_type', 'source_name');
-    values.push(sqlLiteral(s.sourceType), sqlLiteral(s.sourceName));
-  }
-  if (s.table === '_entity_migrations') {
-    columns.push('entity_name');
-    values.push(sqlLiteral(s.entity));
-  }
-  return `INSERT INTO "${s.table}" (${columns.join(', ')}) VALUES (${values.join(', ')})`;
+  const columns = [...identity.map((c) => c.column), 'checksum', 'checksum_algorithm', 'duration_ms'];
+  const values = [...identity.map((c) => sqlLiteral(id[c.field])), sqlLiteral(file.checksum), sqlLiteral(CHECKSUM_ALGORITHM), duration];
+  return `INSERT INTO "${file.source.table}" (${columns.join(', ')}) VALUES (${values.join(', ')})`;
 }
 
 /** Fills in checksums of rows recorded before checksums existed (one UPDATE per table). */
@@ -201,21 +190,17 @@ export async function adoptChecksums(tx: Queryable, files: readonly MigrationFil
   const byTable = new Map<TrackingTable, MigrationFile[]>();
   for (const f of files) byTable.set(f.source.table, [...(byTable.get(f.source.table) ?? []), f]);
   for (const [table, list] of byTable) {
-    const filenames = list.map((f) => f.filename);
-    const checksums = list.map((f) => f.checksum);
-    const keyA = list.map((f) => (table === '_entity_migrations' ? f.source.entity : f.source.sourceType) ?? '');
-    const keyB = list.map((f) => f.source.sourceName ?? '');
-    const match =
-      table === '_migrations'
-        ? 't.filename = v.filename'
-        : table === '_content_migrations'
-          ? 't.filename = v.filename AND t.source_type = v.a AND t.source_name = v.b'
-          : 't.filename = v.filename AND t.entity_name = v.a';
+    const key = TRACKING_TABLES[table].key;
+    const ids = list.map(identityOfFile);
+    // One array parameter per key column, matched with unnest in one statement.
+    const params: unknown[] = [list.map((f) => f.checksum), CHECKSUM_ALGORITHM, ...key.map((c) => ids.map((id) => id[c.field]))];
+    const arrays = key.map((_, i) => `$${i + 3}::text[]`).join(', ');
+    const match = key.map((c) => `t.${c.column} = v.${c.column}`).join(' AND ');
     await tx.query(
-      `UPDATE "${table}" AS t SET checksum = v.checksum, checksum_algorithm = $5
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(filename, checksum, a, b)
+      `UPDATE "${table}" AS t SET checksum = v.checksum, checksum_algorithm = $2
+         FROM unnest($1::text[], ${arrays}) AS v(checksum, ${key.map((c) => c.column).join(', ')})
         WHERE ${match} AND t.checksum IS NULL`,
-      [filenames, checksums, keyA, keyB, CHECKSUM_ALGORITHM],
+      params,
     );
   }
 }

@@ -5,7 +5,8 @@
 // database is never written, not even the tracking tables.
 import type { Queryable } from '../db/driver.js';
 import type { MigrationFile, Source, TrackedRow } from '../core/types.js';
-import { buildPlan, describeRow } from '../core/plan.js';
+import { buildPlan } from '../core/plan.js';
+import { OWN_TABLE_NAMES, describeRow, rowFolderKey, sourceFolderKey } from '../core/tracking.js';
 import { readTracking } from '../tracking/store.js';
 import type { Corpus } from './corpus.js';
 import type { Finding } from './types.js';
@@ -13,7 +14,6 @@ import { RULE_SEVERITY } from './types.js';
 import { display } from './ast.js';
 
 /** Tables of the engine itself (and of the tools before it): not application data. */
-const TRACKING_TABLES = new Set(['_migrations', '_content_migrations', '_entity_migrations', '_theme_migrations', '_theme_migrations_legacy']);
 
 /** The file a live finding is about when it is about no file. */
 export const DATABASE_FILE = '(database)';
@@ -63,13 +63,8 @@ function sourceLabel(source: Source): string {
 
 /** Where a tracked file would be, when its source is still active. */
 function pathOfRow(row: TrackedRow, sources: readonly Source[]): string {
-  const source = sources.find((s) =>
-    row.table === '_migrations'
-      ? s.table === '_migrations'
-      : row.table === '_content_migrations'
-        ? s.table === row.table && s.sourceType === row.sourceType && s.sourceName === row.sourceName
-        : s.table === row.table && s.entity === row.entity,
-  );
+  const folder = rowFolderKey(row.table, row);
+  const source = sources.find((s) => s.table === row.table && sourceFolderKey(s) === folder);
   return source ? `${source.dir}/${row.filename}` : describeRow(row);
 }
 
@@ -125,7 +120,7 @@ export async function liveChecks(tx: Queryable, input: LiveInput): Promise<LiveR
     return created ? { file: created.file.file.path, line: created.position.line, column: created.position.column } : { file: DATABASE_FILE, line: 0, column: 0 };
   };
   for (const t of tables) {
-    if (t.schema !== 'public' || TRACKING_TABLES.has(t.name)) continue;
+    if (t.schema !== 'public' || OWN_TABLE_NAMES.has(t.name)) continue;
     const shown = display({ schema: t.schema, name: t.name });
     if (!t.rls) {
       findings.push({

@@ -3,7 +3,6 @@
 import type { RunEvent, RunResult, ErrorReport } from '../../run/events.js';
 import type { PlannedMigration, Problem } from '../../core/plan.js';
 import type { Discovery } from '../../discover/project.js';
-import { describeRow } from '../../core/plan.js';
 import { formatMs, type Style } from './style.js';
 
 type Write = (line: string) => void;
@@ -211,8 +210,7 @@ function printStatus(write: Write, style: Style, result: RunResult, discovery: D
       write('');
       write(style.bold(`${tier}`));
     }
-    const where = m.path ?? describeRow({ table: m.tier === 'core' ? '_migrations' : m.tier === 'entity' ? '_entity_migrations' : '_content_migrations', sourceType: m.tier, sourceName: m.source, entity: m.entity, filename: m.filename, checksum: null, checksumAlgorithm: null });
-    write(`  ${icon[m.status] ?? ''} ${m.status.padEnd(9)} ${where}`);
+    write(`  ${icon[m.status] ?? ''} ${m.status.padEnd(9)} ${m.label}`);
   }
   const by = (s: string) => result.migrations.filter((m) => m.status === s).length;
   write('');
