@@ -64,6 +64,40 @@ for (const backend of backends) {
       assert.match(unique.pg.detail ?? '', /Key \(id\)=\(1\) already exists/);
     });
 
+    test('transactions run at READ COMMITTED whatever the session default; the prelude is read after BEGIN', async () => {
+      const d = await open();
+      await d.exec("SET default_transaction_isolation = 'serializable'");
+      try {
+        const [level, rows] = await d.transaction(
+          async (tx, prelude) => [(await tx.query<{ l: string }>(`SELECT current_setting('transaction_isolation') AS l`))[0]!.l, prelude],
+          { exclusive: true, prelude: `SELECT current_setting('transaction_isolation') AS l` },
+        );
+        assert.equal(level, 'read committed');
+        assert.deepEqual(rows, [{ l: 'read committed' }]);
+      } finally {
+        await d.exec('RESET default_transaction_isolation');
+      }
+    });
+
+    test('sessionDefaultsSql restores settings, role and session authorization, and is undone by a rollback', async () => {
+      const d = await open();
+      const seen = `SELECT current_setting('search_path') AS sp, current_user::text AS u, session_user::text AS s`;
+      const before = await d.query(seen);
+      await d.transaction(async (tx) => {
+        await tx.exec(`SET search_path TO pg_catalog; SET SESSION AUTHORIZATION pg_monitor; SET ROLE pg_monitor; ${d.sessionDefaultsSql}`);
+        assert.deepEqual(await tx.query(seen), before);
+      });
+      assert.deepEqual(await d.query(seen), before);
+      await assert.rejects(
+        d.transaction(async (tx) => {
+          await tx.exec(`SET search_path TO pg_catalog; SET SESSION AUTHORIZATION pg_monitor`);
+          throw new Error('stop');
+        }),
+        /stop/,
+      );
+      assert.deepEqual(await d.query(seen), before, 'a rolled-back SET leaves nothing');
+    });
+
     if (backend.name === 'postgres') {
       test('exclusive transactions of two connections run one after the other', async () => {
         const d = await open();

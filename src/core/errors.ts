@@ -93,6 +93,11 @@ export class MigrationFailedError extends MigrateError {
   readonly where: string | null;
   /** The offending line of the file, as written. */
   readonly sourceLine: string | null;
+  /**
+   * Whether a tracking row for the file exists after the rollback (a writer that does
+   * not take the migration lock may have made one); null when it could not be read.
+   */
+  readonly recorded: boolean | null;
 
   constructor(args: {
     file: string;
@@ -100,6 +105,7 @@ export class MigrationFailedError extends MigrateError {
     column: number | null;
     sourceLine: string | null;
     pg: PostgresErrorFields;
+    recorded?: boolean | null;
     cause?: unknown;
   }) {
     super('MIGRATION_FAILED', args.pg.message, {
@@ -113,5 +119,6 @@ export class MigrationFailedError extends MigrateError {
     this.pgHint = args.pg.hint;
     this.where = args.pg.where;
     this.sourceLine = args.sourceLine;
+    this.recorded = args.recorded ?? null;
   }
 }

@@ -24,11 +24,28 @@ export interface TransactionOptions {
 
 export type Row = Record<string, unknown>;
 
+/**
+ * A transaction's body. `rows` are the prelude's rows. Throwing rolls the
+ * transaction back; returning commits it.
+ */
+export type TransactionBody<T> = (tx: Queryable, rows: Row[]) => Promise<T>;
+
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Where this database is, safe to print (password redacted). */
   readonly display: string;
-  transaction<T>(fn: (tx: Queryable, preludeRows: Row[]) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Statements that put the session back to its defaults (those of the connection,
+   * the role and the database): settings, and the role and session authorization,
+   * which `RESET ALL` leaves alone. Transactional: inside a transaction that rolls
+   * back, they change nothing.
+   */
+  readonly sessionDefaultsSql: string;
+  /**
+   * Runs `fn` in one transaction at READ COMMITTED whatever the database's default
+   * (the re-reads under the lock need a fresh snapshot per statement).
+   */
+  transaction<T>(fn: TransactionBody<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -2,10 +2,13 @@
 // open a PGlite folder, so a lock file serialises runners instead of the
 // advisory lock (which would be a no-op inside a single-connection database).
 import { mkdirSync } from 'node:fs';
-import type { Database, Queryable, Row, TransactionOptions } from './driver.js';
+import type { Database, Queryable, Row, TransactionBody, TransactionOptions } from './driver.js';
 import { isServerError, toDatabaseError } from './postgres-error.js';
 import { MigrateError } from '../core/errors.js';
 import { acquireFolderLock } from './folder-lock.js';
+
+/** The user PGlite connects as (we never pass `username`). */
+const PGLITE_USER = 'postgres';
 
 /** Opens (creating when needed) the PGlite database in `dir`, or in memory when `dir` is null. */
 export async function openPglite(dir: string | null): Promise<Database> {
@@ -43,16 +46,29 @@ export async function openPglite(dir: string | null): Promise<Database> {
     query: <R>(sql: string, params?: readonly unknown[]) => wrap(async () => (await target.query<R>(sql, params as unknown[] | undefined)).rows),
     exec: (script: string) => wrap(async () => void (await target.exec(script))),
   });
+  // PGlite runs PostgreSQL in single-user mode, where RESET SESSION AUTHORIZATION
+  // does nothing and a rolled-back SET SESSION AUTHORIZATION stays: name the user.
+  const restoreUser = `SET SESSION AUTHORIZATION ${PGLITE_USER}`;
   return {
     kind: 'pglite',
     display: dir ? `pglite:${dir}` : 'pglite:memory',
+    sessionDefaultsSql: `${restoreUser};\nRESET ROLE;\nRESET ALL`,
     ...over(db),
     // `exclusive` needs nothing here: the folder lock already makes this process the only runner.
-    transaction<T>(fn: (tx: Queryable, preludeRows: Row[]) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-      return db.transaction(async (tx) => {
-        const preludeRows = options.prelude ? ((await wrap(() => tx.exec(options.prelude!))).at(-1)?.rows ?? []) : [];
-        return fn(over(tx), preludeRows as Row[]);
-      });
+    transaction<T>(fn: TransactionBody<T>, options: TransactionOptions = {}): Promise<T> {
+      return db
+        .transaction(async (tx) => {
+          // PGlite sends a plain BEGIN; the level is set before any other statement, as on
+          // the server (one connection cannot race itself, but the contract is the same).
+          const script = ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', options.prelude ?? null].filter((s): s is string => s !== null).join(';\n');
+          const results = await wrap(() => tx.exec(script));
+          const rows = options.prelude ? (results.at(-1)?.rows ?? []) : [];
+          return fn(over(tx), rows as Row[]);
+        })
+        .catch(async (error: unknown) => {
+          await db.exec(restoreUser).catch(() => undefined);
+          throw error;
+        });
     },
     async close() {
       try {

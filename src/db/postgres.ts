@@ -2,7 +2,7 @@
 // transaction mode: no session state is relied on, only unnamed statements are
 // used, and the migration lock is transaction-scoped.
 import pg from 'pg';
-import type { Database, Queryable, Row, TransactionOptions } from './driver.js';
+import type { Database, Queryable, Row, TransactionBody, TransactionOptions } from './driver.js';
 import { MIGRATION_LOCK_KEY } from './driver.js';
 import { MigrateError } from '../core/errors.js';
 import { redactUrl, scrub, secretsOf } from '../core/redact.js';
@@ -77,10 +77,13 @@ export async function openPostgres(url: string): Promise<Database> {
   return {
     kind: 'postgres',
     display,
+    sessionDefaultsSql: 'RESET SESSION AUTHORIZATION;\nRESET ROLE;\nRESET ALL',
     ...queryable,
-    async transaction<T>(fn: (tx: Queryable, preludeRows: Row[]) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-      // BEGIN, the lock and the prelude travel in one round trip.
-      const script = ['BEGIN', options.exclusive ? `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})` : null, options.prelude ?? null]
+    async transaction<T>(fn: TransactionBody<T>, options: TransactionOptions = {}): Promise<T> {
+      // BEGIN, the lock and the prelude travel in one round trip. The isolation level is
+      // explicit: under a database default of REPEATABLE READ or SERIALIZABLE the
+      // snapshot would predate the lock, and the prelude would not see the holder's commit.
+      const script = ['BEGIN ISOLATION LEVEL READ COMMITTED', options.exclusive ? `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})` : null, options.prelude ?? null]
         .filter((s): s is string => s !== null)
         .join(';\n');
       const results = await wrap(async () => connected.query(script) as unknown as pg.QueryResult | pg.QueryResult[]);

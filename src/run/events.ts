@@ -47,6 +47,8 @@ export interface ErrorReport {
   detail?: string | null;
   hint?: string | null;
   sourceLine?: string | null;
+  /** For a failed file: whether a tracking row for it exists after the rollback (null: unknown). */
+  recorded?: boolean | null;
 }
 
 export interface RunResult {

@@ -6,11 +6,11 @@ import { openDatabase } from '../db/connect.js';
 import { discover, type Discovery } from '../discover/project.js';
 import { prepareThemeConfig } from '../discover/theme-config-cache.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
-import { buildPlan, hasErrors, type Plan, type PlannedMigration } from '../core/plan.js';
+import { buildPlan, hasErrors, type Plan } from '../core/plan.js';
 import type { TrackedRow } from '../core/types.js';
-import { DatabaseError, MigrateError, MigrationFailedError } from '../core/errors.js';
-import { adoptChecksums, ensureTrackingSchema, readTracking, recordAppliedSql, recordedCheckSql } from '../tracking/store.js';
-import { locateFailure } from './locate-failure.js';
+import { MigrateError } from '../core/errors.js';
+import { adoptChecksums, ensureTrackingSchema, readTracking } from '../tracking/store.js';
+import { applyOne, type Outcomes } from './apply.js';
 import type { Command, EventSink, RunResult } from './events.js';
 import { buildResult } from './result.js';
 
@@ -33,7 +33,7 @@ class RollbackPlan extends Error {}
 export async function run(options: RunOptions, emit: EventSink): Promise<RunResult> {
   let discovery: Discovery | null = null;
   let plan: Plan | null = null;
-  const outcomes = new Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>();
+  const outcomes: Outcomes = new Map();
   const finish = (error: MigrateError | null): RunResult => {
     const result = buildResult(options, plan, outcomes, error);
     emit({ type: 'done', result });
@@ -55,7 +55,9 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     db = await openDatabase(options.target);
     emit({ type: 'connected', database: db.display });
 
-    plan = await loadPlan(db, discovery, options, emit);
+    const loaded = await loadPlan(db, discovery, options, emit);
+    plan = loaded.plan;
+    const schema = loaded.schema;
     emit({ type: 'plan', discovery, plan, sampleData: options.sampleData });
     for (const problem of plan.problems) emit({ type: 'problem', problem });
     if (hasErrors(plan)) {
@@ -70,7 +72,7 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     if (options.command === 'status') return finish(null);
 
     const adopt = plan.items.filter((i) => i.adoptChecksum).map((i) => i.file);
-    if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, adopt), { exclusive: true });
+    if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, schema, adopt), { exclusive: true });
 
     for (const item of plan.items) {
       if (item.state === 'applied') {
@@ -80,7 +82,7 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
       } else if (options.dryRun) {
         emit({ type: 'file:would-run', item });
       } else {
-        const failure = await applyOne(db, item, emit, outcomes);
+        const failure = await applyOne(db, schema, item, emit, outcomes);
         if (failure) return finish(failure);
       }
     }
@@ -97,21 +99,25 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
  * Reads the tracking rows and plans. When the tracking tables are missing or need an
  * upgrade, the upgrade happens in the same transaction as the planning, and is
  * rolled back if the plan has errors, or for a dry run or status: a rejected run
- * leaves the database exactly as it found it.
+ * leaves the database exactly as it found it. Also returns the tracking tables'
+ * schema, learnt by that first read, which qualifies every later statement.
  */
-async function loadPlan(db: Database, discovery: Discovery, options: RunOptions, emit: EventSink): Promise<Plan> {
+async function loadPlan(db: Database, discovery: Discovery, options: RunOptions, emit: EventSink): Promise<{ plan: Plan; schema: string }> {
   const planOptions = { sampleData: options.sampleData, strictOrder: options.strictOrder, allowMissing: options.allowMissing };
   const plan = async (rows: TrackedRow[]) => withFileChecks(buildPlan(discovery.files, discovery.sources, rows, planOptions), options);
   const state = await readTracking(db);
-  if (state.ready) return plan(state.rows);
+  if (state.ready) return { plan: await plan(state.rows), schema: state.schema };
 
   const readOnly = options.dryRun || options.command === 'status';
   let planned: Plan | null = null;
+  let schema: string | null = null;
   try {
     await db.transaction(
       async (tx) => {
-        const notes = await ensureTrackingSchema(tx, allEntityOrigins(discovery.root));
-        const again = await readTracking(tx);
+        const ensured = await ensureTrackingSchema(tx, allEntityOrigins(discovery.root));
+        const notes = ensured.notes;
+        schema = ensured.schema;
+        const again = await readTracking(tx, schema);
         if (!again.ready) throw new MigrateError('DATABASE', `tracking tables could not be prepared: ${again.reason}`);
         planned = await plan(again.rows);
         if (notes.length > 0 && !readOnly && !hasErrors(planned)) emit({ type: 'tracking-upgraded', notes });
@@ -122,7 +128,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
   } catch (error) {
     if (!(error instanceof RollbackPlan)) throw error;
   }
-  return planned!;
+  return { plan: planned!, schema: schema! };
 }
 
 /** Checks that need the files' SQL understood; the parser loads only when something is pending. */
@@ -133,63 +139,4 @@ async function withFileChecks(plan: Plan, options: RunOptions): Promise<Plan> {
   const { transactionControlProblems } = await import('../sql/transaction-control.js');
   plan.problems.push(...(await transactionControlProblems(pending)));
   return plan;
-}
-
-/** Applies one file and its tracking row in one transaction. Returns the failure, if any. */
-async function applyOne(
-  db: Database,
-  item: PlannedMigration,
-  emit: EventSink,
-  outcomes: Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>,
-): Promise<MigrationFailedError | null> {
-  const file = item.file;
-  // What the server receives: the file without a BOM (PostgreSQL rejects one); line endings kept.
-  const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
-  const started = performance.now();
-  let sqlError: DatabaseError | null = null;
-  let ranHere = false;
-  try {
-    await db.transaction(
-      async (tx, recorded) => {
-        // Read under the lock (the prelude): another runner may have applied it while we waited.
-        if (recorded.length > 0) return;
-        emit({ type: 'file:start', item });
-        try {
-          // The tracking row travels in the same script: one round trip, one transaction.
-          // The newline and semicolon close a last statement or line comment left open.
-          await tx.exec(`${text}\n;\n${recordAppliedSql(file)}`);
-        } catch (error) {
-          if (error instanceof DatabaseError) sqlError = error;
-          throw error;
-        }
-        ranHere = true;
-      },
-      { exclusive: true, prelude: recordedCheckSql(file) },
-    );
-  } catch (error) {
-    const durationMs = performance.now() - started;
-    if (!sqlError) throw error;
-    const failed: DatabaseError = sqlError;
-    const location = await locateFailure(db, text, failed).catch(() => null);
-    const failure = new MigrationFailedError({
-      file: file.path,
-      line: location?.line ?? null,
-      column: location?.column ?? null,
-      sourceLine: location?.text ?? null,
-      pg: failed.pg,
-      cause: failed,
-    });
-    outcomes.set(item, { status: 'failed', durationMs });
-    emit({ type: 'file:error', item, error: failure, durationMs });
-    return failure;
-  }
-  const durationMs = performance.now() - started;
-  if (ranHere) {
-    outcomes.set(item, { status: 'applied', durationMs });
-    emit({ type: 'file:done', item, durationMs });
-  } else {
-    outcomes.set(item, { status: 'skipped', durationMs: null });
-    emit({ type: 'file:skip', item, byOtherRunner: true });
-  }
-  return null;
 }

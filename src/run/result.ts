@@ -36,6 +36,7 @@ export function errorReport(error: MigrateError): ErrorReport {
     detail: failed?.detail ?? null,
     hint: failed?.pgHint ?? error.hint,
     sourceLine: failed?.sourceLine ?? null,
+    ...(failed ? { recorded: failed.recorded } : {}),
   };
 }
 

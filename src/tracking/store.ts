@@ -1,20 +1,43 @@
 // The tracking tables: creating and upgrading them, reading them, recording a
 // file. Table and column names are a persisted format shared with databases
 // migrated by earlier tools: never change them.
+// Every statement names the tables through `tableRef`: schema-qualified once the
+// run knows the schema, so a migration file's search_path (pg_dump's first line
+// empties it) cannot send a tracking row elsewhere or make it fail.
 import type { Queryable } from '../db/driver.js';
 import type { MigrationFile, TrackedRow, TrackingTable } from '../core/types.js';
 import { TRACKING_TABLES, TRACKING_TABLE_NAMES, identityOfFile, type IdentityColumn } from '../core/tracking.js';
 import { CHECKSUM_ALGORITHM } from '../core/checksum.js';
-import { DatabaseError } from '../core/errors.js';
+import { DatabaseError, MigrateError } from '../core/errors.js';
+
+/** An identifier, quoted. */
+function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * How every statement here names a tracking table: qualified by `schema`, or, before
+ * the run knows it (its first read), as the session's search_path finds it.
+ */
+export function tableRef(schema: string | null, table: string): string {
+  return schema === null ? ident(table) : `${ident(schema)}.${ident(table)}`;
+}
+
+/**
+ * The schema of the tracking tables, as the session sees it at the start of a run:
+ * where its search_path finds `_migrations`, or, when there is none yet, where it
+ * would create it (`current_schema()`). NULL when the search_path names no schema.
+ */
+const TRACKING_SCHEMA_SQL = `coalesce((SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass('_migrations')), pg_catalog.current_schema())`;
 
 /** The documented DDL, verbatim in names, types and constraints. */
-const DOCUMENTED_DDL = `
-CREATE TABLE IF NOT EXISTS "_migrations" (
+const documentedDdl = (schema: string) => `
+CREATE TABLE IF NOT EXISTS ${tableRef(schema, '_migrations')} (
   id SERIAL PRIMARY KEY,
   filename TEXT UNIQUE NOT NULL,
   executed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 );
-CREATE TABLE IF NOT EXISTS "_content_migrations" (
+CREATE TABLE IF NOT EXISTS ${tableRef(schema, '_content_migrations')} (
   id SERIAL PRIMARY KEY,
   source_type TEXT NOT NULL,
   source_name TEXT NOT NULL,
@@ -22,7 +45,7 @@ CREATE TABLE IF NOT EXISTS "_content_migrations" (
   executed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
   UNIQUE(source_type, source_name, filename)
 );
-CREATE TABLE IF NOT EXISTS "_entity_migrations" (
+CREATE TABLE IF NOT EXISTS ${tableRef(schema, '_entity_migrations')} (
   id SERIAL PRIMARY KEY,
   entity_name TEXT NOT NULL,
   source_type TEXT NOT NULL,
@@ -33,8 +56,9 @@ CREATE TABLE IF NOT EXISTS "_entity_migrations" (
 );`;
 
 /** Our own nullable columns, added to the documented tables. */
-const OWN_COLUMNS = TRACKING_TABLE_NAMES.map(
-    (t) => `ALTER TABLE "${t}"
+const ownColumns = (schema: string) =>
+  TRACKING_TABLE_NAMES.map(
+    (t) => `ALTER TABLE ${tableRef(schema, t)}
   ADD COLUMN IF NOT EXISTS checksum TEXT,
   ADD COLUMN IF NOT EXISTS checksum_algorithm TEXT,
   ADD COLUMN IF NOT EXISTS duration_ms INTEGER;`,
@@ -42,16 +66,20 @@ const OWN_COLUMNS = TRACKING_TABLE_NAMES.map(
 
 /**
  * One query reads every tracking row (a no-op run costs one round trip), plus a
- * marker row when the legacy `_theme_migrations` table still needs folding in.
+ * marker row when the legacy `_theme_migrations` table still needs folding in, and
+ * one carrying the tables' schema (in `filename`), so the run learns it for free.
  */
-const READ_ALL = [
-  ...TRACKING_TABLE_NAMES.map((table) => {
-    const has = new Set(TRACKING_TABLES[table].recorded.map((c) => c.column));
-    const column = (name: IdentityColumn['column']) => (has.has(name) ? name : 'NULL::text');
-    return `SELECT '${table}' AS tbl, ${column('source_type')} AS source_type, ${column('source_name')} AS source_name, ${column('entity_name')} AS entity_name, filename, checksum, checksum_algorithm FROM "${table}"`;
-  }),
-  `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL WHERE to_regclass('_theme_migrations') IS NOT NULL`,
-].join('\nUNION ALL\n');
+function readAllSql(schema: string | null): string {
+  return [
+    ...TRACKING_TABLE_NAMES.map((table) => {
+      const has = new Set(TRACKING_TABLES[table].recorded.map((c) => c.column));
+      const column = (name: IdentityColumn['column']) => (has.has(name) ? name : 'NULL::text');
+      return `SELECT '${table}' AS tbl, ${column('source_type')} AS source_type, ${column('source_name')} AS source_name, ${column('entity_name')} AS entity_name, filename, checksum, checksum_algorithm FROM ${tableRef(schema, table)}`;
+    }),
+    `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL WHERE pg_catalog.to_regclass(${sqlLiteral(tableRef(schema, '_theme_migrations'))}) IS NOT NULL`,
+    `SELECT '_schema', NULL, NULL, NULL, (${schema === null ? TRACKING_SCHEMA_SQL : sqlLiteral(schema)})::text, NULL, NULL`,
+  ].join('\nUNION ALL\n');
+}
 
 interface RawRow {
   tbl: string;
@@ -63,13 +91,18 @@ interface RawRow {
   checksum_algorithm: string | null;
 }
 
-export type TrackingState = { ready: true; rows: TrackedRow[] } | { ready: false; reason: string };
+/** The tracking rows, and the schema every later statement of the run qualifies the tables with. */
+export type TrackingState = { ready: true; schema: string; rows: TrackedRow[] } | { ready: false; reason: string };
 
-/** Reads all tracking rows; `ready: false` when the tables are missing or need an upgrade. */
-export async function readTracking(db: Queryable): Promise<TrackingState> {
+/**
+ * Reads all tracking rows; `ready: false` when the tables are missing or need an
+ * upgrade. Without `schema`, reads the tables the session's search_path finds (the
+ * run's first query) and reports their schema.
+ */
+export async function readTracking(db: Queryable, schema: string | null = null): Promise<TrackingState> {
   let raw: RawRow[];
   try {
-    raw = await db.query<RawRow>(READ_ALL);
+    raw = await db.query<RawRow>(readAllSql(schema));
   } catch (error) {
     // undefined_table / undefined_column: a new database, or an older variant to upgrade.
     if (error instanceof DatabaseError && (error.pg.sqlstate === '42P01' || error.pg.sqlstate === '42703')) {
@@ -78,9 +111,13 @@ export async function readTracking(db: Queryable): Promise<TrackingState> {
     throw error;
   }
   if (raw.some((r) => r.tbl === '_legacy')) return { ready: false, reason: 'legacy _theme_migrations table present' };
+  // The tables were found, so the marker names their schema.
+  const found = raw.find((r) => r.tbl === '_schema')?.filename ?? schema;
+  if (!found) throw new MigrateError('DATABASE', 'the schema of the tracking tables could not be determined');
   return {
     ready: true,
-    rows: raw.map((r) => ({
+    schema: found,
+    rows: raw.filter((r) => r.tbl !== '_schema').map((r) => ({
       table: r.tbl as TrackingTable,
       sourceType: r.source_type,
       sourceName: r.source_name,
@@ -98,36 +135,45 @@ export type EntityOrigins = ReadonlyMap<string, { sourceType: string; sourceName
 /**
  * Creates the tracking tables, or upgrades older variants in place. Must run inside
  * an exclusive transaction: concurrent runners would otherwise race on CREATE TABLE.
- * Returns human notes about what was upgraded.
+ * Returns the tables' schema (see TRACKING_SCHEMA_SQL) and human notes about what
+ * was upgraded.
  */
-export async function ensureTrackingSchema(tx: Queryable, entityOrigins: EntityOrigins): Promise<string[]> {
+export async function ensureTrackingSchema(tx: Queryable, entityOrigins: EntityOrigins): Promise<{ schema: string; notes: string[] }> {
   const notes: string[] = [];
-  const existing = await tx.query<{ table_name: string; column_name: string }>(
-    `SELECT table_name, column_name FROM information_schema.columns
-      WHERE table_schema = current_schema()
-        AND table_name IN ('_migrations', '_content_migrations', '_entity_migrations', '_theme_migrations')`,
+  const existing = await tx.query<{ schema: string | null; table_name: string | null; column_name: string | null }>(
+    `WITH s AS (SELECT ${TRACKING_SCHEMA_SQL} AS schema)
+     SELECT s.schema, c.table_name::text, c.column_name::text FROM s
+       LEFT JOIN information_schema.columns c ON c.table_schema = s.schema
+        AND c.table_name IN ('_migrations', '_content_migrations', '_entity_migrations', '_theme_migrations')`,
   );
+  const schema = existing[0]?.schema ?? null;
+  if (schema === null) {
+    throw new MigrateError('DATABASE', 'no schema to create the tracking tables in: the search_path names no existing schema', {
+      hint: 'Set search_path (for the role or the database) to an existing schema, e.g. ALTER ROLE … SET search_path = public.',
+    });
+  }
   const columns = (table: string) => new Set(existing.filter((c) => c.table_name === table).map((c) => c.column_name));
   const entityColumns = columns('_entity_migrations');
 
   // Entity tables of the first generation had no source columns.
   if (entityColumns.size > 0 && (!entityColumns.has('source_type') || !entityColumns.has('source_name'))) {
-    await tx.exec(`ALTER TABLE "_entity_migrations" ADD COLUMN IF NOT EXISTS source_type TEXT, ADD COLUMN IF NOT EXISTS source_name TEXT`);
+    const entities = tableRef(schema, '_entity_migrations');
+    await tx.exec(`ALTER TABLE ${entities} ADD COLUMN IF NOT EXISTS source_type TEXT, ADD COLUMN IF NOT EXISTS source_name TEXT`);
     const names = await tx.query<{ entity_name: string }>(
-      `SELECT DISTINCT entity_name FROM "_entity_migrations" WHERE source_type IS NULL OR source_name IS NULL`,
+      `SELECT DISTINCT entity_name FROM ${entities} WHERE source_type IS NULL OR source_name IS NULL`,
     );
     for (const { entity_name } of names) {
       const origin = entityOrigins.get(entity_name);
       await tx.query(
-        `UPDATE "_entity_migrations" SET source_type = COALESCE(source_type, $2), source_name = COALESCE(source_name, $3) WHERE entity_name = $1`,
+        `UPDATE ${entities} SET source_type = COALESCE(source_type, $2), source_name = COALESCE(source_name, $3) WHERE entity_name = $1`,
         [entity_name, origin?.sourceType ?? 'unknown', origin?.sourceName ?? 'unknown'],
       );
     }
-    await tx.exec(`ALTER TABLE "_entity_migrations" ALTER COLUMN source_type SET NOT NULL, ALTER COLUMN source_name SET NOT NULL`);
+    await tx.exec(`ALTER TABLE ${entities} ALTER COLUMN source_type SET NOT NULL, ALTER COLUMN source_name SET NOT NULL`);
     notes.push(`upgraded _entity_migrations: added source_type/source_name to ${names.length} entit${names.length === 1 ? 'y' : 'ies'}`);
   }
 
-  await tx.exec(`${DOCUMENTED_DDL}\n${OWN_COLUMNS}`);
+  await tx.exec(`${documentedDdl(schema)}\n${ownColumns(schema)}`);
 
   const legacy = columns('_theme_migrations');
   if (legacy.size > 0) {
@@ -136,19 +182,19 @@ export async function ensureTrackingSchema(tx: Queryable, entityOrigins: EntityO
       const executedAt = legacy.has('executed_at') ? 'executed_at' : 'CURRENT_TIMESTAMP';
       const moved = await tx.query<{ n: number }>(
         `WITH moved AS (
-           INSERT INTO "_content_migrations" (source_type, source_name, filename, executed_at)
-           SELECT 'theme', "${nameColumn}", filename, ${executedAt} FROM "_theme_migrations"
+           INSERT INTO ${tableRef(schema, '_content_migrations')} (source_type, source_name, filename, executed_at)
+           SELECT 'theme', ${ident(nameColumn)}, filename, ${executedAt} FROM ${tableRef(schema, '_theme_migrations')}
            ON CONFLICT DO NOTHING RETURNING 1)
          SELECT count(*)::int AS n FROM moved`,
       );
       // Kept, renamed, rather than dropped: history is never thrown away.
-      await tx.exec(`ALTER TABLE "_theme_migrations" RENAME TO "_theme_migrations_legacy"`);
+      await tx.exec(`ALTER TABLE ${tableRef(schema, '_theme_migrations')} RENAME TO ${ident('_theme_migrations_legacy')}`);
       notes.push(`moved ${moved[0]?.n ?? 0} row(s) of legacy _theme_migrations into _content_migrations (old table kept as _theme_migrations_legacy)`);
     } else {
       notes.push('legacy _theme_migrations has no recognisable theme/filename columns: left untouched');
     }
   }
-  return notes;
+  return { schema, notes };
 }
 
 /**
@@ -167,8 +213,8 @@ function keyCondition(file: MigrationFile): string {
 }
 
 /** Selects the file's tracking row, if any: run under the lock, right after BEGIN. */
-export function recordedCheckSql(file: MigrationFile): string {
-  return `SELECT 1 AS recorded FROM "${file.source.table}" WHERE ${keyCondition(file)}`;
+export function recordedCheckSql(schema: string, file: MigrationFile): string {
+  return `SELECT 1 AS recorded FROM ${tableRef(schema, file.source.table)} WHERE ${keyCondition(file)}`;
 }
 
 /**
@@ -176,17 +222,17 @@ export function recordedCheckSql(file: MigrationFile): string {
  * and the file commit together; `duration_ms` is measured by the server from the
  * moment it received that script.
  */
-export function recordAppliedSql(file: MigrationFile): string {
+export function recordAppliedSql(schema: string, file: MigrationFile): string {
   const id = identityOfFile(file);
   const identity = TRACKING_TABLES[file.source.table].recorded;
   const duration = `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int`;
   const columns = [...identity.map((c) => c.column), 'checksum', 'checksum_algorithm', 'duration_ms'];
   const values = [...identity.map((c) => sqlLiteral(id[c.field])), sqlLiteral(file.checksum), sqlLiteral(CHECKSUM_ALGORITHM), duration];
-  return `INSERT INTO "${file.source.table}" (${columns.join(', ')}) VALUES (${values.join(', ')})`;
+  return `INSERT INTO ${tableRef(schema, file.source.table)} (${columns.join(', ')}) VALUES (${values.join(', ')})`;
 }
 
 /** Fills in checksums of rows recorded before checksums existed (one UPDATE per table). */
-export async function adoptChecksums(tx: Queryable, files: readonly MigrationFile[]): Promise<void> {
+export async function adoptChecksums(tx: Queryable, schema: string, files: readonly MigrationFile[]): Promise<void> {
   const byTable = new Map<TrackingTable, MigrationFile[]>();
   for (const f of files) byTable.set(f.source.table, [...(byTable.get(f.source.table) ?? []), f]);
   for (const [table, list] of byTable) {
@@ -197,7 +243,7 @@ export async function adoptChecksums(tx: Queryable, files: readonly MigrationFil
     const arrays = key.map((_, i) => `$${i + 3}::text[]`).join(', ');
     const match = key.map((c) => `t.${c.column} = v.${c.column}`).join(' AND ');
     await tx.query(
-      `UPDATE "${table}" AS t SET checksum = v.checksum, checksum_algorithm = $2
+      `UPDATE ${tableRef(schema, table)} AS t SET checksum = v.checksum, checksum_algorithm = $2
          FROM unnest($1::text[], ${arrays}) AS v(checksum, ${key.map((c) => c.column).join(', ')})
         WHERE ${match} AND t.checksum IS NULL`,
       params,

@@ -164,7 +164,7 @@ function printError(writeError: Write, style: Style, error: ErrorReport): void {
   }
   if (error.detail) writeError(`   DETAIL: ${error.detail}`);
   if (error.hint) writeError(error.sqlstate ? `   HINT: ${error.hint}` : `   → ${error.hint}`);
-  if (error.code === 'MIGRATION_FAILED') writeError(style.dim('   The file was rolled back: nothing of it was applied and it is not recorded. Fix it and run again.'));
+  if (error.code === 'MIGRATION_FAILED') writeError(style.dim(error.recorded === false ? '   The file was rolled back: nothing of it was applied and it is not recorded. Fix it and run again.' : error.recorded ? '   This attempt was rolled back, but a tracking row for the file exists (written by another process): check what applied it.' : '   This attempt was rolled back: nothing of it was applied.'));
 }
 
 function printSummary(write: Write, writeError: Write, style: Style, result: RunResult, dryRun: boolean): void {
