@@ -44,7 +44,7 @@ for (const backend of backends) {
       const value = await d.transaction(async (tx) => {
         await tx.exec('INSERT INTO t VALUES (11, \'y\')');
         return 42;
-      }, { exclusive: true });
+      }, { lock: 'exclusive' });
       assert.equal(value, 42);
       assert.equal((await d.query('SELECT 1 FROM t WHERE id = 11')).length, 1);
     });
@@ -70,7 +70,7 @@ for (const backend of backends) {
       try {
         const [level, rows] = await d.transaction(
           async (tx, prelude) => [(await tx.query<{ l: string }>(`SELECT current_setting('transaction_isolation') AS l`))[0]!.l, prelude],
-          { exclusive: true, prelude: `SELECT current_setting('transaction_isolation') AS l` },
+          { lock: 'exclusive', prelude: `SELECT current_setting('transaction_isolation') AS l` },
         );
         assert.equal(level, 'read committed');
         assert.deepEqual(rows, [{ l: 'read committed' }]);
@@ -113,11 +113,11 @@ for (const backend of backends) {
             firstStarted();
             await firstHolds;
             order.push('first:end');
-          }, { exclusive: true });
+          }, { lock: 'exclusive' });
           await started;
           const second = other.transaction(async () => {
             order.push('second');
-          }, { exclusive: true });
+          }, { lock: 'exclusive' });
           await new Promise((r) => setTimeout(r, 300));
           assert.deepEqual(order, ['first:start'], 'the second waits for the lock');
           releaseFirst();

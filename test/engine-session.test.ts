@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { backends, connectForTest, type Backend, type TestDatabaseHandle } from './support/backends.js';
 import { pgbouncerUnavailable, startPgbouncer } from './support/pgbouncer.js';
 import { removeProject, runCli, themeConfig, writeProject } from './support/project.js';
+import { startCountingProxy } from '../bench/proxy.js';
 
 const server = backends.find((b) => b.name === 'postgres')!;
 
@@ -167,6 +168,21 @@ describe('session state through PgBouncer and default isolation levels (server)'
     // One server connection in the pool: this client gets the one the run used.
     const seen = await queryOn<{ sp: string; usr: string; lt: string }>(url, `SELECT current_setting('search_path') AS sp, current_user::text AS usr, current_setting('lock_timeout') AS lt`);
     assert.deepEqual(seen, [{ sp: '"$user", public', usr: 'postgres', lt: '0' }]);
+  });
+
+  test('a run with nothing to do still sends exactly one query (the schema comes with the tracking rows)', async (t) => {
+    if (server.skipReason) return t.skip(server.skipReason);
+    const { db, root, cli } = await setup(server, { 'migrations/001_one.sql': 'CREATE TABLE one (id INT);\n' }, cleanup);
+    assert.equal((await cli()).code, 0);
+    const url = new URL(db.url);
+    const proxy = await startCountingProxy(url.hostname, Number(url.port || 5432));
+    cleanup.push(() => proxy.close());
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    proxy.take();
+    const run = await runCli(['migrate', '--root', root, '--json', '--no-env-file'], { DATABASE_URL: url.toString(), NEXT_PUBLIC_ACTIVE_THEME: 't1' });
+    assert.equal(run.code, 0);
+    assert.equal(proxy.take().queries, 1);
   });
 
   for (const level of ['repeatable read', 'serializable']) {

@@ -8,12 +8,18 @@ export interface Queryable {
   exec(script: string): Promise<void>;
 }
 
+/**
+ * The migration lock a transaction takes, right after BEGIN (transaction-scoped: it
+ * survives transaction pooling). `exclusive`: serialise with every other runner on
+ * this database, waiting for the lock. `try`: the same, but only if the lock is
+ * free at once (the body learns whether it got it). `shared`: wait until no runner
+ * holds it exclusively, without stopping one that asks next; to wait for the end
+ * of another runner's file.
+ */
+export type LockMode = 'exclusive' | 'try' | 'shared';
+
 export interface TransactionOptions {
-  /**
-   * Serialise with every other migration runner on this database for the length of
-   * the transaction (a transaction-scoped lock: it survives transaction pooling).
-   */
-  exclusive?: boolean;
+  lock?: LockMode;
   /**
    * A read-only statement sent in the same round trip as BEGIN (and the lock), after
    * them: in READ COMMITTED it sees everything committed before the lock was granted.
@@ -25,10 +31,11 @@ export interface TransactionOptions {
 export type Row = Record<string, unknown>;
 
 /**
- * A transaction's body. `rows` are the prelude's rows. Throwing rolls the
- * transaction back; returning commits it.
+ * A transaction's body. `rows` are the prelude's rows; `locked` is false only when
+ * a `try` found the lock taken (the prelude then ran without it). Throwing rolls
+ * the transaction back; returning commits it.
  */
-export type TransactionBody<T> = (tx: Queryable, rows: Row[]) => Promise<T>;
+export type TransactionBody<T> = (tx: Queryable, rows: Row[], locked: boolean) => Promise<T>;
 
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';

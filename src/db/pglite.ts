@@ -54,7 +54,8 @@ export async function openPglite(dir: string | null): Promise<Database> {
     display: dir ? `pglite:${dir}` : 'pglite:memory',
     sessionDefaultsSql: `${restoreUser};\nRESET ROLE;\nRESET ALL`,
     ...over(db),
-    // `exclusive` needs nothing here: the folder lock already makes this process the only runner.
+    // `lock` needs nothing here: the folder lock already makes this process the only
+    // runner, so the migration lock is always free (`locked` is always true).
     transaction<T>(fn: TransactionBody<T>, options: TransactionOptions = {}): Promise<T> {
       return db
         .transaction(async (tx) => {
@@ -63,7 +64,7 @@ export async function openPglite(dir: string | null): Promise<Database> {
           const script = ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', options.prelude ?? null].filter((s): s is string => s !== null).join(';\n');
           const results = await wrap(() => tx.exec(script));
           const rows = options.prelude ? (results.at(-1)?.rows ?? []) : [];
-          return fn(over(tx), rows as Row[]);
+          return fn(over(tx), rows as Row[], true);
         })
         .catch(async (error: unknown) => {
           await db.exec(restoreUser).catch(() => undefined);

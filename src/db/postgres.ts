@@ -2,7 +2,7 @@
 // transaction mode: no session state is relied on, only unnamed statements are
 // used, and the migration lock is transaction-scoped.
 import pg from 'pg';
-import type { Database, Queryable, Row, TransactionBody, TransactionOptions } from './driver.js';
+import type { Database, LockMode, Queryable, Row, TransactionBody, TransactionOptions } from './driver.js';
 import { MIGRATION_LOCK_KEY } from './driver.js';
 import { MigrateError } from '../core/errors.js';
 import { redactUrl, scrub, secretsOf } from '../core/redact.js';
@@ -31,6 +31,17 @@ export function connectionAttempts(url: string): string[] {
   if (mode === 'prefer') return [withMode('prefer'), withMode('disable')];
   if (mode === 'allow') return [withMode('disable'), withMode('prefer')];
   return [parsed.toString()];
+}
+
+const LOCK_FUNCTIONS: Record<LockMode, string> = {
+  exclusive: 'pg_advisory_xact_lock',
+  try: 'pg_try_advisory_xact_lock',
+  shared: 'pg_advisory_xact_lock_shared',
+};
+
+/** A simple-protocol query's results: one per statement (node-postgres returns a lone one bare). */
+function asList(results: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] {
+  return Array.isArray(results) ? results : [results];
 }
 
 export async function openPostgres(url: string): Promise<Database> {
@@ -83,13 +94,13 @@ export async function openPostgres(url: string): Promise<Database> {
       // BEGIN, the lock and the prelude travel in one round trip. The isolation level is
       // explicit: under a database default of REPEATABLE READ or SERIALIZABLE the
       // snapshot would predate the lock, and the prelude would not see the holder's commit.
-      const script = ['BEGIN ISOLATION LEVEL READ COMMITTED', options.exclusive ? `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})` : null, options.prelude ?? null]
-        .filter((s): s is string => s !== null)
-        .join(';\n');
-      const results = await wrap(async () => connected.query(script) as unknown as pg.QueryResult | pg.QueryResult[]);
-      const preludeRows = options.prelude ? ((Array.isArray(results) ? results.at(-1)?.rows : results.rows) ?? []) : [];
+      const lock = options.lock ? `SELECT ${LOCK_FUNCTIONS[options.lock]}(${MIGRATION_LOCK_KEY}) AS locked` : null;
+      const script = ['BEGIN ISOLATION LEVEL READ COMMITTED', lock, options.prelude ?? null].filter((s): s is string => s !== null).join(';\n');
       try {
-        const result = await fn(queryable, preludeRows as Row[]);
+        const results = asList(await wrap(async () => connected.query(script) as unknown as pg.QueryResult | pg.QueryResult[]));
+        const rows = options.prelude ? (results.at(-1)?.rows ?? []) : [];
+        const locked = options.lock !== 'try' || results[1]?.rows[0]?.locked === true;
+        const result = await fn(queryable, rows as Row[], locked);
         await queryable.exec('COMMIT');
         return result;
       } catch (error) {

@@ -1,77 +1,183 @@
-// Applying one migration file: the file and its tracking row in one transaction,
+// Executing a plan: each pending file and its tracking row in one transaction,
 // under the migration lock, starting from the session's defaults and leaving none
 // of its settings behind.
+//
+// Runners started together (replicas at boot) do not queue for the lock file by
+// file. A runner that gets the lock at once leads: it applies file after file. One
+// that finds it taken follows: it waits for the leader's current file to end (a
+// shared lock, which never stops the leader's next file), and while the count of
+// tracking rows grows it pauses and waits again. When the count stops growing (the
+// leader is done, failed or gone) it reads every tracking row once, skips what was
+// applied, and tries to lead itself. Every file is still applied under the
+// exclusive lock after a re-read of its row: exactly once, whoever applies it.
 import type { Database } from '../db/driver.js';
 import type { PlannedMigration } from '../core/plan.js';
+import { fileKey, rowKey } from '../core/tracking.js';
 import { DatabaseError, MigrationFailedError } from '../core/errors.js';
-import { recordAppliedSql, recordedCheckSql } from '../tracking/store.js';
+import { countAllSql, readAllSql, recordAppliedSql, recordedCheckSql, trackedRowsOf } from '../tracking/store.js';
 import { locateFailure } from './locate-failure.js';
 import type { EventSink } from './events.js';
 
 export type Outcomes = Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>;
 
-/** Applies one file and its tracking row in one transaction. Returns the failure, if any. */
-export async function applyOne(db: Database, schema: string, item: PlannedMigration, emit: EventSink, outcomes: Outcomes): Promise<MigrationFailedError | null> {
-  const file = item.file;
-  // What the server receives: the file without a BOM (PostgreSQL rejects one); line endings kept.
-  const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
+/** Bounds of a follower's pause between two looks at the leader's progress. */
+const FOLLOW_PAUSE_MS = { min: 20, max: 250 };
+
+/** How this runner takes the lock for its next file. */
+type Role = 'try' | 'lead' | 'follow';
+
+/**
+ * Runs the plan's items in order (`dryRun`: reports what would run). Returns the
+ * failure that stopped it, if any; every item's event is emitted in plan order.
+ */
+export async function executePlan(
+  db: Database,
+  schema: string,
+  items: readonly PlannedMigration[],
+  dryRun: boolean,
+  emit: EventSink,
+  outcomes: Outcomes,
+): Promise<MigrationFailedError | null> {
+  // Files another runner recorded, learnt from re-reads.
+  const doneElsewhere = new Set<string>();
+  /** Reports an item that needs no transaction; false when it has to be applied. */
+  const settle = (item: PlannedMigration): boolean => {
+    if (item.state === 'applied') emit({ type: 'file:skip', item, byOtherRunner: false });
+    else if (item.state === 'sample-data-skipped') emit({ type: 'file:sample-data-skipped', item });
+    else if (dryRun) emit({ type: 'file:would-run', item });
+    else if (doneElsewhere.has(fileKey(item.file))) {
+      outcomes.set(item, { status: 'skipped', durationMs: null });
+      emit({ type: 'file:skip', item, byOtherRunner: true });
+    } else return false;
+    return true;
+  };
+  let role: Role = 'try';
+  for (let i = 0; i < items.length; ) {
+    const item = items[i]!;
+    if (settle(item)) {
+      i++;
+      continue;
+    }
+    if (role === 'follow') {
+      await follow(db, schema, doneElsewhere, items.length - i);
+      role = 'try';
+      continue;
+    }
+    const step = await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', emit, outcomes);
+    if (step === 'applied') {
+      role = 'lead';
+      i++;
+    } else if (step === 'busy') {
+      role = 'follow';
+    } else if (step === 'done-elsewhere') {
+      // Another runner is applying files: follow it rather than race it for each one.
+      doneElsewhere.add(fileKey(item.file));
+      role = 'follow';
+    } else {
+      return step;
+    }
+  }
+  return null;
+}
+
+/**
+ * Waits while another runner makes progress: its current file's end, then a pause,
+ * as long as the tracking rows keep growing. Then reads them all into `doneElsewhere`.
+ * The pause aims at half the time the leader needs for the `left` files still to
+ * do, at the pace it has kept: few looks while much is left, a short wait at the end.
+ */
+async function follow(db: Database, schema: string, doneElsewhere: Set<string>, left: number): Promise<void> {
+  const count = countAllSql(schema);
+  let first: { n: number; at: number } | null = null;
+  let last: number | null = null;
+  for (;;) {
+    const [row] = await db.transaction(async (_tx, rows) => rows, { lock: 'shared', prelude: count });
+    const n = Number(row?.n ?? 0);
+    const at = performance.now();
+    if (last !== null && n === last) break;
+    last = n;
+    first ??= { n, at };
+    const done = n - first.n;
+    const pace = done > 0 ? (at - first.at) / done : FOLLOW_PAUSE_MS.min;
+    const pause = Math.min(FOLLOW_PAUSE_MS.max, Math.max(FOLLOW_PAUSE_MS.min, (pace * Math.max(left - done, 0)) / 2));
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+  for (const row of trackedRowsOf(await db.query(readAllSql(schema)))) doneElsewhere.add(rowKey(row));
+}
+
+type Step = 'applied' | 'busy' | 'done-elsewhere' | MigrationFailedError;
+
+/** Applies one pending file and its tracking row in one transaction, under the lock taken as `lock` says. */
+async function applyOne(db: Database, schema: string, item: PlannedMigration, lock: 'exclusive' | 'try', emit: EventSink, outcomes: Outcomes): Promise<Step> {
   // The session's defaults, restored inside the file's transaction before the file and
   // after it: a file neither sees what an earlier one SET nor leaves anything for the
   // next file or, through a transaction pooler, the next client. A file rolled back
   // changes nothing, its SETs and these resets alike.
   const defaults = db.sessionDefaultsSql;
+  // What the server receives: the file without a BOM (PostgreSQL rejects one); line endings kept.
+  const text = item.file.content.charCodeAt(0) === 0xfeff ? item.file.content.slice(1) : item.file.content;
   const started = performance.now();
   let sqlError: DatabaseError | null = null;
-  let ranHere = false;
+  let step: Step = 'applied';
   try {
     await db.transaction(
-      async (tx, recorded) => {
-        // Read under the lock (the prelude): another runner may have applied it while we waited.
-        if (recorded.length > 0) return;
+      async (tx, recorded, locked) => {
+        if (!locked) return void (step = 'busy');
+        // Read under the lock (the prelude): another runner may have applied it meanwhile.
+        if (recorded.length > 0) return void (step = 'done-elsewhere');
         emit({ type: 'file:start', item });
         try {
           // The tracking row travels in the same script: one round trip, one transaction.
           // The newline and semicolon close a last statement or line comment left open.
           // The file comes first, so the server's error positions are positions in it.
-          await tx.exec(`${text}\n;\n${defaults};\n${recordAppliedSql(schema, file)}`);
+          await tx.exec(`${text}\n;\n${defaults};\n${recordAppliedSql(schema, item.file)}`);
         } catch (error) {
           if (error instanceof DatabaseError) sqlError = error;
           throw error;
         }
-        ranHere = true;
       },
-      { exclusive: true, prelude: `${defaults};\n${recordedCheckSql(schema, file)}` },
+      { lock, prelude: `${defaults};\n${recordedCheckSql(schema, item.file)}` },
     );
   } catch (error) {
     const durationMs = performance.now() - started;
     if (!sqlError) throw error;
-    const failed: DatabaseError = sqlError;
-    const location = await locateFailure(db, text, failed).catch(() => null);
-    // Said only when true: a writer that does not take the lock may have recorded it meanwhile.
-    const recorded = await db.query(recordedCheckSql(schema, file)).then(
-      (rows) => rows.length > 0,
-      () => null,
-    );
-    const failure = new MigrationFailedError({
-      file: file.path,
-      line: location?.line ?? null,
-      column: location?.column ?? null,
-      sourceLine: location?.text ?? null,
-      pg: failed.pg,
-      recorded,
-      cause: failed,
-    });
-    outcomes.set(item, { status: 'failed', durationMs });
-    emit({ type: 'file:error', item, error: failure, durationMs });
-    return failure;
+    return failed(db, schema, item, text, sqlError, durationMs, emit, outcomes);
   }
-  const durationMs = performance.now() - started;
-  if (ranHere) {
+  if (step === 'applied') {
+    const durationMs = performance.now() - started;
     outcomes.set(item, { status: 'applied', durationMs });
     emit({ type: 'file:done', item, durationMs });
-  } else {
-    outcomes.set(item, { status: 'skipped', durationMs: null });
-    emit({ type: 'file:skip', item, byOtherRunner: true });
   }
-  return null;
+  return step;
+}
+
+/** The failure of `item`, located in its text, reported and recorded in `outcomes`. */
+async function failed(
+  db: Database,
+  schema: string,
+  item: PlannedMigration,
+  text: string,
+  error: DatabaseError,
+  durationMs: number,
+  emit: EventSink,
+  outcomes: Outcomes,
+): Promise<MigrationFailedError> {
+  const location = await locateFailure(db, text, error).catch(() => null);
+  // Said only when true: a writer that does not take the lock may have recorded it meanwhile.
+  const recorded = await db.query(recordedCheckSql(schema, item.file)).then(
+    (rows) => rows.length > 0,
+    () => null,
+  );
+  const failure = new MigrationFailedError({
+    file: item.file.path,
+    line: location?.line ?? null,
+    column: location?.column ?? null,
+    sourceLine: location?.text ?? null,
+    pg: error.pg,
+    recorded,
+    cause: error,
+  });
+  outcomes.set(item, { status: 'failed', durationMs });
+  emit({ type: 'file:error', item, error: failure, durationMs });
+  return failure;
 }

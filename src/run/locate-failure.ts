@@ -83,7 +83,7 @@ export async function locateFailure(db: Database, text: string, error: DatabaseE
         }
         throw new ReplayDone();
       },
-      { exclusive: true },
+      { lock: 'exclusive' },
     );
   } catch (replayError) {
     if (!(replayError instanceof ReplayDone)) return null;

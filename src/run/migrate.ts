@@ -6,11 +6,11 @@ import { openDatabase } from '../db/connect.js';
 import { discover, type Discovery } from '../discover/project.js';
 import { prepareThemeConfig } from '../discover/theme-config-cache.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
-import { buildPlan, hasErrors, type Plan } from '../core/plan.js';
-import type { TrackedRow } from '../core/types.js';
+import { buildPlan, hasErrors, type Plan, type Problem } from '../core/plan.js';
+import type { MigrationFile } from '../core/types.js';
 import { MigrateError } from '../core/errors.js';
 import { adoptChecksums, ensureTrackingSchema, readTracking } from '../tracking/store.js';
-import { applyOne, type Outcomes } from './apply.js';
+import { executePlan, type Outcomes } from './apply.js';
 import type { Command, EventSink, RunResult } from './events.js';
 import { buildResult } from './result.js';
 
@@ -72,20 +72,10 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     if (options.command === 'status') return finish(null);
 
     const adopt = plan.items.filter((i) => i.adoptChecksum).map((i) => i.file);
-    if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, schema, adopt), { exclusive: true });
+    if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, schema, adopt), { lock: 'exclusive' });
 
-    for (const item of plan.items) {
-      if (item.state === 'applied') {
-        emit({ type: 'file:skip', item, byOtherRunner: false });
-      } else if (item.state === 'sample-data-skipped') {
-        emit({ type: 'file:sample-data-skipped', item });
-      } else if (options.dryRun) {
-        emit({ type: 'file:would-run', item });
-      } else {
-        const failure = await applyOne(db, schema, item, emit, outcomes);
-        if (failure) return finish(failure);
-      }
-    }
+    const failure = await executePlan(db, schema, plan.items, options.dryRun, emit, outcomes);
+    if (failure) return finish(failure);
     return finish(null);
   } catch (error) {
     if (error instanceof MigrateError) return finish(error);
@@ -104,10 +94,17 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
  */
 async function loadPlan(db: Database, discovery: Discovery, options: RunOptions, emit: EventSink): Promise<{ plan: Plan; schema: string }> {
   const planOptions = { sampleData: options.sampleData, strictOrder: options.strictOrder, allowMissing: options.allowMissing };
-  const plan = async (rows: TrackedRow[]) => withFileChecks(buildPlan(discovery.files, discovery.sources, rows, planOptions), options);
   const state = await readTracking(db);
-  if (state.ready) return { plan: await plan(state.rows), schema: state.schema };
+  if (state.ready) {
+    const plan = buildPlan(discovery.files, discovery.sources, state.rows, planOptions);
+    plan.problems.push(...(await fileChecks(options, pendingFiles(plan))));
+    return { plan, schema: state.schema };
+  }
 
+  // The file checks need no database: made before taking the lock (runners started
+  // together would otherwise parse one after the other), on every file that may be
+  // pending; only the problems of files the plan finds pending are kept.
+  const checked = await fileChecks(options, discovery.files);
   const readOnly = options.dryRun || options.command === 'status';
   let planned: Plan | null = null;
   let schema: string | null = null;
@@ -119,11 +116,14 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
         schema = ensured.schema;
         const again = await readTracking(tx, schema);
         if (!again.ready) throw new MigrateError('DATABASE', `tracking tables could not be prepared: ${again.reason}`);
-        planned = await plan(again.rows);
-        if (notes.length > 0 && !readOnly && !hasErrors(planned)) emit({ type: 'tracking-upgraded', notes });
-        if (readOnly || hasErrors(planned)) throw new RollbackPlan();
+        const plan = buildPlan(discovery.files, discovery.sources, again.rows, planOptions);
+        const pending = new Set(pendingFiles(plan).map((f) => f.path));
+        plan.problems.push(...checked.filter((p) => p.file !== null && pending.has(p.file)));
+        planned = plan;
+        if (notes.length > 0 && !readOnly && !hasErrors(plan)) emit({ type: 'tracking-upgraded', notes });
+        if (readOnly || hasErrors(plan)) throw new RollbackPlan();
       },
-      { exclusive: true },
+      { lock: 'exclusive' },
     );
   } catch (error) {
     if (!(error instanceof RollbackPlan)) throw error;
@@ -131,12 +131,13 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
   return { plan: planned!, schema: schema! };
 }
 
-/** Checks that need the files' SQL understood; the parser loads only when something is pending. */
-async function withFileChecks(plan: Plan, options: RunOptions): Promise<Plan> {
-  if (options.command !== 'migrate') return plan;
-  const pending = plan.items.filter((i) => i.state === 'pending').map((i) => i.file);
-  if (pending.length === 0) return plan;
+function pendingFiles(plan: Plan): MigrationFile[] {
+  return plan.items.filter((i) => i.state === 'pending').map((i) => i.file);
+}
+
+/** Checks that need the files' SQL understood; the parser loads only when a file may run. */
+async function fileChecks(options: RunOptions, files: readonly MigrationFile[]): Promise<Problem[]> {
+  if (options.command !== 'migrate' || files.length === 0) return [];
   const { transactionControlProblems } = await import('../sql/transaction-control.js');
-  plan.problems.push(...(await transactionControlProblems(pending)));
-  return plan;
+  return transactionControlProblems(files);
 }

@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS ${tableRef(schema, '_entity_migrations')} (
   UNIQUE(entity_name, filename)
 );`;
 
-/** Our own nullable columns, added to the documented tables. */
+/** Our own nullable columns, added to the documented tables (below). */
+const OWN_COLUMN_NAMES = ['checksum', 'checksum_algorithm', 'duration_ms'];
 const ownColumns = (schema: string) =>
   TRACKING_TABLE_NAMES.map(
     (t) => `ALTER TABLE ${tableRef(schema, t)}
@@ -69,7 +70,7 @@ const ownColumns = (schema: string) =>
  * marker row when the legacy `_theme_migrations` table still needs folding in, and
  * one carrying the tables' schema (in `filename`), so the run learns it for free.
  */
-function readAllSql(schema: string | null): string {
+export function readAllSql(schema: string | null): string {
   return [
     ...TRACKING_TABLE_NAMES.map((table) => {
       const has = new Set(TRACKING_TABLES[table].recorded.map((c) => c.column));
@@ -79,6 +80,11 @@ function readAllSql(schema: string | null): string {
     `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL WHERE pg_catalog.to_regclass(${sqlLiteral(tableRef(schema, '_theme_migrations'))}) IS NOT NULL`,
     `SELECT '_schema', NULL, NULL, NULL, (${schema === null ? TRACKING_SCHEMA_SQL : sqlLiteral(schema)})::text, NULL, NULL`,
   ].join('\nUNION ALL\n');
+}
+
+/** How many tracking rows there are, in one row (`n`): a cheap sign that a runner is making progress. */
+export function countAllSql(schema: string): string {
+  return `SELECT ${TRACKING_TABLE_NAMES.map((t) => `(SELECT count(*) FROM ${tableRef(schema, t)})`).join(' + ')} AS n`;
 }
 
 interface RawRow {
@@ -114,10 +120,14 @@ export async function readTracking(db: Queryable, schema: string | null = null):
   // The tables were found, so the marker names their schema.
   const found = raw.find((r) => r.tbl === '_schema')?.filename ?? schema;
   if (!found) throw new MigrateError('DATABASE', 'the schema of the tracking tables could not be determined');
-  return {
-    ready: true,
-    schema: found,
-    rows: raw.filter((r) => r.tbl !== '_schema').map((r) => ({
+  return { ready: true, schema: found, rows: trackedRowsOf(raw) };
+}
+
+/** The tracking rows among the rows of `readAllSql` (its marker rows left out). */
+export function trackedRowsOf(rows: readonly object[]): TrackedRow[] {
+  return (rows as unknown as RawRow[])
+    .filter((r) => r.tbl !== '_schema' && r.tbl !== '_legacy')
+    .map((r) => ({
       table: r.tbl as TrackingTable,
       sourceType: r.source_type,
       sourceName: r.source_name,
@@ -125,8 +135,7 @@ export async function readTracking(db: Queryable, schema: string | null = null):
       filename: r.filename,
       checksum: r.checksum,
       checksumAlgorithm: r.checksum_algorithm,
-    })),
-  };
+    }));
 }
 
 /** Where an entity lives, to fill `source_type`/`source_name` on rows of old installations. */
@@ -173,7 +182,13 @@ export async function ensureTrackingSchema(tx: Queryable, entityOrigins: EntityO
     notes.push(`upgraded _entity_migrations: added source_type/source_name to ${names.length} entit${names.length === 1 ? 'y' : 'ies'}`);
   }
 
-  await tx.exec(`${documentedDdl(schema)}\n${ownColumns(schema)}`);
+  // Already complete (another runner made them while this one waited for the lock):
+  // no DDL, whose locks would only stall the runners reading the tables.
+  const complete = TRACKING_TABLE_NAMES.every((t) => {
+    const has = columns(t);
+    return ['id', ...TRACKING_TABLES[t].recorded.map((c) => c.column), 'executed_at', ...OWN_COLUMN_NAMES].every((c) => has.has(c));
+  });
+  if (!complete) await tx.exec(`${documentedDdl(schema)}\n${ownColumns(schema)}`);
 
   const legacy = columns('_theme_migrations');
   if (legacy.size > 0) {
