@@ -95,6 +95,27 @@ for (const backend of backends) {
       assert.deepEqual((await query<{ filename: string }>('SELECT filename FROM _migrations')).map((r) => r.filename), ['001_ok.sql']);
     });
 
+    test('an error raised at COMMIT (a deferred constraint) fails the file it belongs to: rolled back, not recorded', async () => {
+      const { cli, query } = await setup(
+        backend,
+        {
+          'migrations/001_ok.sql': 'CREATE TABLE one (id INT);\n',
+          'migrations/002_deferred.sql':
+            'CREATE TABLE parent (id INT PRIMARY KEY);\nCREATE TABLE child (pid INT REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);\nINSERT INTO child VALUES (1);\n',
+          'migrations/003_never.sql': 'CREATE TABLE never (id INT);\n',
+        },
+        cleanup,
+      );
+      const run = await cli();
+      assert.equal(run.code, 1);
+      assert.equal(run.json!.error!.code, 'MIGRATION_FAILED', JSON.stringify(run.json!.error));
+      assert.equal(run.json!.error!.file, 'migrations/002_deferred.sql');
+      assert.equal(run.json!.error!.sqlstate, '23503');
+      assert.equal((run.json!.error as { recorded?: boolean }).recorded, false);
+      assert.deepEqual((await query<{ filename: string }>('SELECT filename FROM _migrations')).map((r) => r.filename), ['001_ok.sql']);
+      assert.deepEqual(await query(`SELECT 1 FROM pg_tables WHERE tablename IN ('parent', 'child', 'never')`), []);
+    });
+
     test('a pg_dump --schema-only output is a valid migration file (search_path emptied at its top)', async (t) => {
       if (server.skipReason) return t.skip(`the dump is made on the server: ${server.skipReason}`);
       const source = await server.createDatabase();

@@ -30,12 +30,21 @@ export interface TransactionOptions {
 
 export type Row = Record<string, unknown>;
 
+/** What a transaction's body runs its statements on. */
+export interface TransactionQueryable extends Queryable {
+  /**
+   * Runs `script` and commits, in one round trip: the body's last call. When the
+   * script fails, the server skips the COMMIT and the transaction rolls back whole.
+   */
+  execAndCommit(script: string): Promise<void>;
+}
+
 /**
  * A transaction's body. `rows` are the prelude's rows; `locked` is false only when
  * a `try` found the lock taken (the prelude then ran without it). Throwing rolls
  * the transaction back; returning commits it.
  */
-export type TransactionBody<T> = (tx: Queryable, rows: Row[], locked: boolean) => Promise<T>;
+export type TransactionBody<T> = (tx: TransactionQueryable, rows: Row[], locked: boolean) => Promise<T>;
 
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';

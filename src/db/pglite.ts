@@ -64,7 +64,12 @@ export async function openPglite(dir: string | null): Promise<Database> {
           const script = ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', options.prelude ?? null].filter((s): s is string => s !== null).join(';\n');
           const results = await wrap(() => tx.exec(script));
           const rows = options.prelude ? (results.at(-1)?.rows ?? []) : [];
-          return fn(over(tx), rows as Row[], true);
+          // In-process: no round trip to save; PGlite's transaction() commits after the body.
+          // Deferred constraints are checked here, as the server's COMMIT would: their
+          // error is then the script's (the one commit-time error a lone connection can meet).
+          const on = over(tx);
+          const execAndCommit = (script: string) => on.exec(`${script};\nSET CONSTRAINTS ALL IMMEDIATE`);
+          return fn({ ...on, execAndCommit }, rows as Row[], true);
         })
         .catch(async (error: unknown) => {
           await db.exec(restoreUser).catch(() => undefined);

@@ -2,7 +2,7 @@
 // transaction mode: no session state is relied on, only unnamed statements are
 // used, and the migration lock is transaction-scoped.
 import pg from 'pg';
-import type { Database, LockMode, Queryable, Row, TransactionBody, TransactionOptions } from './driver.js';
+import type { Database, LockMode, Queryable, Row, TransactionBody, TransactionOptions, TransactionQueryable } from './driver.js';
 import { MIGRATION_LOCK_KEY } from './driver.js';
 import { MigrateError } from '../core/errors.js';
 import { redactUrl, scrub, secretsOf } from '../core/redact.js';
@@ -100,8 +100,17 @@ export async function openPostgres(url: string): Promise<Database> {
         const results = asList(await wrap(async () => connected.query(script) as unknown as pg.QueryResult | pg.QueryResult[]));
         const rows = options.prelude ? (results.at(-1)?.rows ?? []) : [];
         const locked = options.lock !== 'try' || results[1]?.rows[0]?.locked === true;
-        const result = await fn(queryable, rows as Row[], locked);
-        await queryable.exec('COMMIT');
+        let committed = false;
+        const tx: TransactionQueryable = {
+          ...queryable,
+          async execAndCommit(script: string) {
+            // The server runs COMMIT only if every statement before it succeeded.
+            await queryable.exec(`${script};\nCOMMIT`);
+            committed = true;
+          },
+        };
+        const result = await fn(tx, rows as Row[], locked);
+        if (!committed) await queryable.exec('COMMIT');
         return result;
       } catch (error) {
         await connected.query('ROLLBACK').catch(() => undefined);

@@ -127,10 +127,11 @@ async function applyOne(db: Database, schema: string, item: PlannedMigration, lo
         if (recorded.length > 0) return void (step = 'done-elsewhere');
         emit({ type: 'file:start', item });
         try {
-          // The tracking row travels in the same script: one round trip, one transaction.
+          // The tracking row and COMMIT travel in the same script: one round trip, one
+          // transaction (a failing statement makes the server skip the rest, COMMIT too).
           // The newline and semicolon close a last statement or line comment left open.
           // The file comes first, so the server's error positions are positions in it.
-          await tx.exec(`${text}\n;\n${defaults};\n${recordAppliedSql(schema, item.file)}`);
+          await tx.execAndCommit(`${text}\n;\n${defaults};\n${recordAppliedSql(schema, item.file)}`);
         } catch (error) {
           if (error instanceof DatabaseError) sqlError = error;
           throw error;
