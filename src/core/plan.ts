@@ -21,7 +21,8 @@ export type ProblemCode =
   | 'checksum-adopted'
   | 'checksum-unverifiable'
   | 'sample-data-skipped'
-  | 'transaction-control';
+  | 'transaction-control'
+  | 'unused-core-folder';
 
 export interface Problem {
   severity: Severity;

@@ -29,6 +29,12 @@ export interface Database extends Queryable {
   /** Where this database is, safe to print (password redacted). */
   readonly display: string;
   transaction<T>(fn: (tx: Queryable, preludeRows: Row[]) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Asks the server to stop the statement running now (a protocol cancel request,
+   * which poolers forward); the statement then fails and its transaction rolls back.
+   */
+  cancel(): Promise<void>;
+  /** Ends the connection, unless the caller owns it (then this is a no-op). */
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@
 // open a PGlite folder, so a lock file serialises runners instead of the
 // advisory lock (which would be a no-op inside a single-connection database).
 import { mkdirSync } from 'node:fs';
+import type { PGlite as PGliteInstance } from '@electric-sql/pglite';
 import type { Database, Queryable, Row, TransactionOptions } from './driver.js';
 import { isServerError, toDatabaseError } from './postgres-error.js';
 import { MigrateError } from '../core/errors.js';
@@ -30,6 +31,24 @@ export async function openPglite(dir: string | null): Promise<Database> {
     release?.();
     throw new MigrateError('CONNECTION', `cannot open the embedded database${dir ? ` at ${dir}` : ''}: ${(error as Error).message}`, { cause: error });
   }
+  return wrapPglite(db, { display: dir ? `pglite:${dir}` : 'pglite:memory', close: async () => {
+    try {
+      await db.close();
+    } finally {
+      release?.();
+    }
+  } });
+}
+
+/** The PGlite instance shape we use (a caller's own instance, for the API's `database` option). */
+export type PgliteLike = Pick<PGliteInstance, 'query' | 'exec' | 'transaction'>;
+
+/**
+ * Our Database over an open PGlite instance. `close` ends it (our own instance);
+ * a caller's instance is passed with a no-op close, and no folder lock: the caller
+ * owns the instance, and one instance is one process's.
+ */
+export function wrapPglite(db: PgliteLike, options: { display: string; close: () => Promise<void> }): Database {
   const wrap = async <T>(op: () => Promise<T>): Promise<T> => {
     try {
       return await op();
@@ -39,27 +58,24 @@ export async function openPglite(dir: string | null): Promise<Database> {
       throw error;
     }
   };
-  const over = (target: Pick<InstanceType<typeof PGlite>, 'query' | 'exec'>): Queryable => ({
+  const over = (target: Pick<PgliteLike, 'query' | 'exec'>): Queryable => ({
     query: <R>(sql: string, params?: readonly unknown[]) => wrap(async () => (await target.query<R>(sql, params as unknown[] | undefined)).rows),
     exec: (script: string) => wrap(async () => void (await target.exec(script))),
   });
   return {
     kind: 'pglite',
-    display: dir ? `pglite:${dir}` : 'pglite:memory',
+    display: options.display,
     ...over(db),
     // `exclusive` needs nothing here: the folder lock already makes this process the only runner.
-    transaction<T>(fn: (tx: Queryable, preludeRows: Row[]) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    transaction<T>(fn: (tx: Queryable, preludeRows: Row[]) => Promise<T>, transactionOptions: TransactionOptions = {}): Promise<T> {
       return db.transaction(async (tx) => {
-        const preludeRows = options.prelude ? ((await wrap(() => tx.exec(options.prelude!))).at(-1)?.rows ?? []) : [];
+        const preludeRows = transactionOptions.prelude ? ((await wrap(() => tx.exec(transactionOptions.prelude!))).at(-1)?.rows ?? []) : [];
         return fn(over(tx), preludeRows as Row[]);
       });
     },
-    async close() {
-      try {
-        await db.close();
-      } finally {
-        release?.();
-      }
-    },
+    // In-process and single-threaded: a statement cannot be interrupted from outside.
+    // The run stops before its next file instead.
+    async cancel() {},
+    close: options.close,
   };
 }

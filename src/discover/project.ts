@@ -7,10 +7,23 @@ import { MigrateError } from '../core/errors.js';
 import { isSafeSegment, isSampleData, leadingNumber } from '../core/naming.js';
 import { checksumOfBytes } from '../core/checksum.js';
 import { orderForExecution } from '../core/order.js';
-import { readPluginsFromThemeConfig } from './theme-config.js';
+import { readThemePlugins } from './theme-config-cache.js';
+import type { CoreLocation } from './core-dir.js';
+
+/** What discovery needs to know about a project. */
+export interface DiscoverOptions {
+  root: string;
+  /** The active theme; undefined is a CONFIG error naming the available themes. */
+  theme: string | undefined;
+  /** Where the theme name came from, for messages (`--theme`, `NEXT_PUBLIC_ACTIVE_THEME`). */
+  themeOrigin?: string;
+  /** Where the core tier is read from (see core-dir.ts). */
+  core: CoreLocation;
+}
 
 export interface Discovery {
   root: string;
+  core: CoreLocation;
   theme: string;
   plugins: string[];
   /** Relative path of the theme config that was read, or null when the theme has none. */
@@ -69,7 +82,7 @@ export function themeConfigPath(root: string, theme: string): string | null {
 }
 
 /** Resolves the active theme and its plugins; validates names and folders. */
-export function resolveActiveSetup(root: string, theme: string | undefined, themeOrigin: string): { theme: string; plugins: string[]; themeConfig: string | null } {
+export async function resolveActiveSetup(root: string, theme: string | undefined, themeOrigin: string): Promise<{ theme: string; plugins: string[]; themeConfig: string | null }> {
   if (!theme) {
     throw new MigrateError('CONFIG', 'no active theme: set NEXT_PUBLIC_ACTIVE_THEME or pass --theme', {
       hint: `Available themes: ${availableThemes(root).join(', ') || '(none in contents/themes)'}.`,
@@ -85,7 +98,7 @@ export function resolveActiveSetup(root: string, theme: string | undefined, them
   }
   const configFile = themeConfigPath(root, theme);
   const configRel = configFile ? toPosix(path.relative(root, configFile)) : null;
-  const listed = configFile ? readPluginsFromThemeConfig(readFileSync(configFile, 'utf8'), configRel!) : [];
+  const listed = configFile ? await readThemePlugins(root, configFile, configRel!) : [];
   const plugins: string[] = [];
   for (const plugin of listed) {
     checkName('plugin', plugin, configRel ?? 'theme config');
@@ -151,15 +164,15 @@ export function entitySources(root: string, kind: 'theme' | 'plugin', name: stri
   return sources;
 }
 
-/** The core folder, `migrations/`. */
-export function coreSource(): Source {
-  return { tier: 'core', table: '_migrations', sourceType: null, sourceName: null, entity: null, entityDepth: 0, dir: 'migrations', entityDir: null };
+/** The core folder (`dir` relative to the root: the shipped core, or a fork's own folder). */
+export function coreSource(dir: string): Source {
+  return { tier: 'core', table: '_migrations', sourceType: null, sourceName: null, entity: null, entityDepth: 0, dir, entityDir: null };
 }
 
 /** All sources of the active setup, in discovery order. */
-export function activeSources(root: string, theme: string, plugins: readonly string[]): Source[] {
+export function activeSources(root: string, core: CoreLocation, theme: string, plugins: readonly string[]): Source[] {
   return [
-    coreSource(),
+    coreSource(core.dir),
     ...contentSources(root, 'theme', theme),
     ...plugins.flatMap((p) => contentSources(root, 'plugin', p)),
     ...entitySources(root, 'theme', theme),
@@ -193,13 +206,14 @@ export function readSourceFiles(root: string, source: Source): MigrationFile[] {
 }
 
 /** Discovers the active setup and every migration file in it, in execution order. */
-export function discover(root: string, theme: string | undefined, themeOrigin = 'NEXT_PUBLIC_ACTIVE_THEME'): Discovery {
-  const setup = resolveActiveSetup(root, theme, themeOrigin);
-  const sources = activeSources(root, setup.theme, setup.plugins);
+export async function discover(options: DiscoverOptions): Promise<Discovery> {
+  const { root, core } = options;
+  const setup = await resolveActiveSetup(root, options.theme, options.themeOrigin ?? 'NEXT_PUBLIC_ACTIVE_THEME');
+  const sources = activeSources(root, core, setup.theme, setup.plugins);
   const sourceOrder = new Map(sources.map((s, i) => [s.dir, i]));
   const files = orderForExecution(
     sources.flatMap((s) => readSourceFiles(root, s)),
     sourceOrder,
   );
-  return { root, ...setup, sources, files };
+  return { root, core, ...setup, sources, files };
 }

@@ -7,7 +7,17 @@ import type { MigrateError } from '../core/errors.js';
 export type Command = 'migrate' | 'status';
 
 export type RunEvent =
-  | { type: 'start'; command: Command; database: string; embeddedDir: string | null; dryRun: boolean }
+  | {
+      type: 'start';
+      command: Command;
+      /** Where, password redacted; and which setting named it (`DATABASE_URL`, `default`, `option`…). */
+      database: string;
+      databaseOrigin: string;
+      embeddedDir: string | null;
+      /** Where the core tier was read from (relative to the root), why, and how many files it holds. */
+      core: { dir: string; origin: string; files: number; unusedRootFolder: { dir: string; files: number } | null };
+      dryRun: boolean;
+    }
   | { type: 'connected'; database: string }
   | { type: 'tracking-upgraded'; notes: string[] }
   | { type: 'plan'; discovery: Discovery; plan: Plan; sampleData: boolean }
@@ -52,7 +62,8 @@ export interface ErrorReport {
 export interface RunResult {
   ok: boolean;
   command: Command;
-  database: string;
+  /** Where, password redacted; null when the run stopped before a database was chosen. */
+  database: string | null;
   migrations: MigrationOutcome[];
   problems: Problem[];
   error: ErrorReport | null;

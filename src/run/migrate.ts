@@ -3,8 +3,8 @@
 import type { Database } from '../db/driver.js';
 import type { DatabaseTarget } from '../db/connect.js';
 import { openDatabase } from '../db/connect.js';
-import { discover, type Discovery } from '../discover/project.js';
-import { prepareThemeConfig } from '../discover/theme-config-cache.js';
+import { discover, type DiscoverOptions, type Discovery } from '../discover/project.js';
+import { unusedCoreFolderProblems } from '../discover/core-dir.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
 import { buildPlan, hasErrors, type Plan, type PlannedMigration } from '../core/plan.js';
 import type { TrackedRow } from '../core/types.js';
@@ -16,15 +16,18 @@ import { buildResult } from './result.js';
 
 export interface RunOptions {
   command: Command;
-  root: string;
-  theme: string | undefined;
-  /** Where the theme name came from, for messages (`--theme`, `NEXT_PUBLIC_ACTIVE_THEME`). */
-  themeOrigin: string;
+  /** The project: root, active theme, where the core tier comes from. */
+  project: DiscoverOptions;
   target: DatabaseTarget;
   sampleData: boolean;
   strictOrder: boolean;
   allowMissing: boolean;
   dryRun: boolean;
+  /**
+   * Stops the run: the running statement is cancelled on the server, its file rolls
+   * back (file and tracking row are one transaction), and no further file starts.
+   */
+  signal?: AbortSignal;
 }
 
 class RollbackPlan extends Error {}
@@ -35,23 +38,29 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
   let plan: Plan | null = null;
   const outcomes = new Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>();
   const finish = (error: MigrateError | null): RunResult => {
-    const result = buildResult(options, plan, outcomes, error);
+    const result = buildResult({ command: options.command, database: options.target.display }, plan, outcomes, error);
     emit({ type: 'done', result });
     return result;
   };
 
   let db: Database | null = null;
+  const signal = options.signal;
+  const cancel = () => void db?.cancel().catch(() => undefined);
+  signal?.addEventListener('abort', cancel, { once: true });
   try {
     // Configuration errors surface here, before any connection: nothing is touched.
-    await prepareThemeConfig(options.root, options.theme);
-    discovery = discover(options.root, options.theme, options.themeOrigin);
+    discovery = await discover(options.project);
+    const core = discovery.core;
     emit({
       type: 'start',
       command: options.command,
       database: options.target.display,
+      databaseOrigin: options.target.origin,
       embeddedDir: options.target.kind === 'pglite' ? options.target.dir : null,
+      core: { dir: core.dir, origin: core.origin, files: discovery.files.filter((f) => f.source.tier === 'core').length, unusedRootFolder: core.unusedRootFolder },
       dryRun: options.dryRun,
     });
+    if (signal?.aborted) return finish(abortError(signal));
     db = await openDatabase(options.target);
     emit({ type: 'connected', database: db.display });
 
@@ -73,6 +82,7 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, adopt), { exclusive: true });
 
     for (const item of plan.items) {
+      if (signal?.aborted && item.state === 'pending' && !options.dryRun) return finish(abortError(signal));
       if (item.state === 'applied') {
         emit({ type: 'file:skip', item, byOtherRunner: false });
       } else if (item.state === 'sample-data-skipped') {
@@ -81,7 +91,8 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
         emit({ type: 'file:would-run', item });
       } else {
         const failure = await applyOne(db, item, emit, outcomes);
-        if (failure) return finish(failure);
+        // A statement cancelled because the run was aborted reports the abort, not the cancel.
+        if (failure) return finish(signal?.aborted ? abortError(signal, failure) : failure);
       }
     }
     return finish(null);
@@ -89,8 +100,19 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     if (error instanceof MigrateError) return finish(error);
     throw error;
   } finally {
+    signal?.removeEventListener('abort', cancel);
     await db?.close();
   }
+}
+
+/** The run was stopped from outside (Ctrl-C, SIGTERM, the API's AbortSignal). */
+function abortError(signal: AbortSignal, failure?: MigrationFailedError): MigrateError {
+  const reason = signal.reason instanceof Error ? signal.reason.message : typeof signal.reason === 'string' ? signal.reason : 'aborted';
+  return new MigrateError('ABORTED', `run stopped (${reason})${failure ? `: ${failure.file} was rolled back and not recorded` : ''}`, {
+    ...(failure?.file ? { file: failure.file } : {}),
+    hint: 'Files applied before the stop are recorded; run again to apply the rest.',
+    cause: failure,
+  });
 }
 
 /**
@@ -101,7 +123,11 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
  */
 async function loadPlan(db: Database, discovery: Discovery, options: RunOptions, emit: EventSink): Promise<Plan> {
   const planOptions = { sampleData: options.sampleData, strictOrder: options.strictOrder, allowMissing: options.allowMissing };
-  const plan = async (rows: TrackedRow[]) => withFileChecks(buildPlan(discovery.files, discovery.sources, rows, planOptions), options);
+  const plan = async (rows: TrackedRow[]) => {
+    const planned = buildPlan(discovery.files, discovery.sources, rows, planOptions);
+    planned.problems.unshift(...unusedCoreFolderProblems(discovery.core));
+    return withFileChecks(planned, options);
+  };
   const state = await readTracking(db);
   if (state.ready) return plan(state.rows);
 

@@ -4,7 +4,7 @@ import type { TrackedRow } from '../core/types.js';
 import { TRACKING_TABLES, describeRow } from '../core/tracking.js';
 import { MigrateError, MigrationFailedError } from '../core/errors.js';
 import type { ErrorReport, MigrationOutcome, RunResult } from './events.js';
-import type { RunOptions } from './migrate.js';
+import type { Command } from './events.js';
 
 /** The theme or plugin a source belongs to (settings areas report their owner). */
 function ownerName(sourceName: string | null): string | null {
@@ -40,7 +40,7 @@ export function errorReport(error: MigrateError): ErrorReport {
 }
 
 export function buildResult(
-  options: Pick<RunOptions, 'command' | 'target' | 'dryRun'>,
+  options: { command: Command; database: string | null },
   plan: Plan | null,
   outcomes: ReadonlyMap<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>,
   error: MigrateError | null,
@@ -73,7 +73,7 @@ export function buildResult(
   return {
     ok: error === null,
     command: options.command,
-    database: options.target.display,
+    database: options.database,
     migrations,
     problems: plan?.problems ?? [],
     error: error ? errorReport(error) : null,

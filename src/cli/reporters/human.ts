@@ -1,11 +1,18 @@
 // Human output: the documented shape of a run (emoji, phases, per-file lines),
 // plus durations, problems and errors with their place in the file.
-import type { RunEvent, RunResult, ErrorReport } from '../../run/events.js';
+import type { RunEvent, RunResult } from '../../run/events.js';
 import type { PlannedMigration, Problem } from '../../core/plan.js';
 import type { Discovery } from '../../discover/project.js';
 import { formatMs, type Style } from './style.js';
+import { printError } from '../output.js';
 
 type Write = (line: string) => void;
+
+/** Why the core folder is the one it is, as the start line says it. */
+const CORE_ORIGIN: Record<string, string> = {
+  package: ', shipped with tiered-migrate',
+  project: '',
+};
 
 /** Which heading a file is printed under. */
 function groupOf(item: PlannedMigration): string {
@@ -92,6 +99,8 @@ export function humanReporter(write: Write, writeError: Write, style: Style): (e
         }
         if (event.embeddedDir) write(`🗄️  Embedded database (PGlite): ${event.embeddedDir}`);
         else if (event.database === 'pglite:memory') write('🗄️  Embedded database (PGlite) in memory: nothing is kept after this run');
+        else write(`🗄️  Database from ${event.databaseOrigin}`);
+        write(`📂 Core migrations: ${event.core.dir} (${event.core.files} file${event.core.files === 1 ? '' : 's'}${CORE_ORIGIN[event.core.origin] ?? `, from ${event.core.origin}`})`);
         if (event.command === 'migrate') write(style.bold('📋 PHASE 1: Core migrations'));
         break;
       case 'connected':
@@ -150,21 +159,6 @@ export function humanReporter(write: Write, writeError: Write, style: Style): (e
         break;
     }
   };
-}
-
-function printError(writeError: Write, style: Style, error: ErrorReport): void {
-  const where = error.file ? `${error.file}${error.line ? `:${error.line}${error.column ? `:${error.column}` : ''}` : ''}` : null;
-  writeError('');
-  writeError(style.red(`❌ ${error.sqlstate ? `ERROR ${error.sqlstate}: ` : ''}${error.message}`));
-  if (where) writeError(`   at ${where}`);
-  if (error.sourceLine !== null && error.sourceLine !== undefined && error.line) {
-    const gutter = `${error.line} | `;
-    writeError(`   ${gutter}${error.sourceLine}`);
-    if (error.column) writeError(`   ${' '.repeat(gutter.length - 2)}| ${' '.repeat(Math.max(error.column - 1, 0))}${style.red('^')}`);
-  }
-  if (error.detail) writeError(`   DETAIL: ${error.detail}`);
-  if (error.hint) writeError(error.sqlstate ? `   HINT: ${error.hint}` : `   → ${error.hint}`);
-  if (error.code === 'MIGRATION_FAILED') writeError(style.dim('   The file was rolled back: nothing of it was applied and it is not recorded. Fix it and run again.'));
 }
 
 function printSummary(write: Write, writeError: Write, style: Style, result: RunResult, dryRun: boolean): void {

@@ -1,0 +1,66 @@
+// The command line's two streams: passwords scrubbed from every line, lines of one
+// burst written at once, stdout and stderr kept in order on a terminal, colour
+// only where wanted; and the one printer of an error that stopped a command.
+import { scrub } from '../core/redact.js';
+import type { ErrorReport } from '../run/events.js';
+import { lineWriter } from './line-writer.js';
+import { colourWanted, makeStyle, type Style } from './reporters/style.js';
+
+export interface Output {
+  style: Style;
+  /** A line on stdout. */
+  out(line: string): void;
+  /** A line on stderr. */
+  err(line: string): void;
+  /** Raw text on stdout (a JSON document), scrubbed. */
+  raw(text: string): void;
+  /** Passwords to scrub from everything written from now on. */
+  addSecrets(secrets: readonly string[]): void;
+  flush(): void;
+}
+
+export function makeOutput(options: { json: boolean; env: NodeJS.ProcessEnv }): Output {
+  const secrets: string[] = [];
+  const clean = (t: string) => scrub(t, secrets);
+  const stdout = lineWriter(process.stdout, clean);
+  const stderr = lineWriter(process.stderr, clean);
+  return {
+    style: makeStyle(!options.json && colourWanted(process.stdout, options.env)),
+    out(line) {
+      stderr.flush(); // keep the two streams in order on a terminal
+      stdout.write(line);
+    },
+    err(line) {
+      stdout.flush();
+      stderr.write(line);
+    },
+    raw(text) {
+      stderr.flush();
+      stdout.flush();
+      process.stdout.write(clean(text));
+    },
+    addSecrets(more) {
+      secrets.push(...more);
+    },
+    flush() {
+      stdout.flush();
+      stderr.flush();
+    },
+  };
+}
+
+/** The error that stopped a command, with its place in the file when it has one. */
+export function printError(writeError: (line: string) => void, style: Style, error: ErrorReport): void {
+  const where = error.file ? `${error.file}${error.line ? `:${error.line}${error.column ? `:${error.column}` : ''}` : ''}` : null;
+  writeError('');
+  writeError(style.red(`❌ ${error.sqlstate ? `ERROR ${error.sqlstate}: ` : ''}${error.message}`));
+  if (where) writeError(`   at ${where}`);
+  if (error.sourceLine !== null && error.sourceLine !== undefined && error.line) {
+    const gutter = `${error.line} | `;
+    writeError(`   ${gutter}${error.sourceLine}`);
+    if (error.column) writeError(`   ${' '.repeat(gutter.length - 2)}| ${' '.repeat(Math.max(error.column - 1, 0))}${style.red('^')}`);
+  }
+  if (error.detail) writeError(`   DETAIL: ${error.detail}`);
+  if (error.hint) writeError(error.sqlstate ? `   HINT: ${error.hint}` : `   → ${error.hint}`);
+  if (error.code === 'MIGRATION_FAILED') writeError(style.dim('   The file was rolled back: nothing of it was applied and it is not recorded. Fix it and run again.'));
+}
