@@ -67,10 +67,6 @@ export function hasErrors(plan: Plan): boolean {
   return plan.problems.some((p) => p.severity === 'error');
 }
 
-export function pendingItems(plan: Plan): PlannedMigration[] {
-  return plan.items.filter((i) => i.state === 'pending');
-}
-
 /** Folder identity as the tracking rows see it (entity rows are keyed by entity name). */
 function folderOfFile(file: MigrationFile): string {
   const s = file.source;
