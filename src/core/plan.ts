@@ -6,6 +6,7 @@ import { fileKey, rowKey } from './types.js';
 import { followsConvention, leadingNumber } from './naming.js';
 import { isKnownAlgorithm } from './checksum.js';
 
+/** How bad a problem is: `error` stops a run; `notice` is information only. */
 export type Severity = 'error' | 'warning' | 'notice';
 
 /** Documented problem codes (appear in `--json` output). */
