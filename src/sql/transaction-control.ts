@@ -8,6 +8,7 @@ import { lineColumnAtIndex } from '../core/position.js';
 import { loadParser, splitStatementsSync, SqlSyntaxError } from './statements.js';
 import { mayContainTransactionControl } from './statement-starts.js';
 import { TRANSACTION_STATEMENT_NAMES } from './transaction-kinds.js';
+import { stripBom } from '../core/text.js';
 
 /** One error per transaction-control statement found in `files`. */
 export async function transactionControlProblems(files: readonly MigrationFile[]): Promise<Problem[]> {
@@ -17,7 +18,7 @@ export async function transactionControlProblems(files: readonly MigrationFile[]
   const parser = await loadParser();
   const problems: Problem[] = [];
   for (const file of suspects) {
-    const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
+    const text = stripBom(file.content);
     let spans;
     try {
       spans = splitStatementsSync(parser, text);

@@ -8,6 +8,7 @@ import type { Position } from './types.js';
 import { SourceText } from './source-text.js';
 import { as, kindOf } from './ast.js';
 import { conditionParser, doLanguage, readDoBody, type DoContext } from './plpgsql.js';
+import { stripBom } from '../core/text.js';
 
 /** The parts of libpg-query verification uses (the module itself, once loaded). */
 export interface Parser {
@@ -70,7 +71,7 @@ export interface ParsedFile {
 /** Parses one file. Never throws for bad SQL: that becomes a `syntax` problem. */
 export function parseMigration(parser: Parser, file: MigrationFile): ParsedFile {
   // The engine strips a BOM before running a file; positions are counted without it too.
-  const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
+  const text = stripBom(file.content);
   const source = new SourceText(text);
   const parsed: ParsedFile = { file, source, statements: [], topLevel: [], comments: [], header: [], syntax: [] };
   if (text.trim() === '') return parsed; // libpg_query refuses an empty query
