@@ -15,6 +15,15 @@ export function followsConvention(filename: string): boolean {
   return CONVENTION.test(filename);
 }
 
+/** `Add taskPriority` → `add_task_priority`: words joined by `_`, lower case, nothing else. */
+export function toSnake(text: string): string {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
 /** Development-only data files: `*sample_data*` or `*sample-data*`. */
 export function isSampleData(filename: string): boolean {
   return filename.includes('sample_data') || filename.includes('sample-data');

@@ -1,7 +1,7 @@
 // naming: every file is `NNN_snake_case.sql`, and no two files of one folder share
 // a number (the engine would run them in name order, which nobody chose).
 import type { MigrationFile } from '../../core/types.js';
-import { followsConvention } from '../../core/naming.js';
+import { followsConvention, toSnake } from '../../core/naming.js';
 import { atFile, type SetupRule } from '../finding.js';
 import type { RawFinding } from '../types.js';
 
@@ -42,7 +42,6 @@ export const namingRule: SetupRule = (setup) => {
 
 function suggestName(file: MigrationFile): string {
   const digits = String(file.number ?? 1n).padStart(3, '0');
-  let rest = file.filename.replace(/^\d+/, '').replace(/\.sql$/i, '');
-  rest = rest.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const rest = toSnake(file.filename.replace(/^\d+/, '').replace(/\.sql$/i, ''));
   return `${digits}_${rest || 'description'}.sql`;
 }
