@@ -4,6 +4,7 @@
 // A stale entry is impossible: a changed file has another key.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isSafeSegment } from '../core/naming.js';
 import { themeConfigPath } from './project.js';
 import { loadThemeConfigParser, readPluginsFromThemeConfig, rememberThemeConfig, themeConfigKey } from './theme-config.js';
 
@@ -64,6 +65,6 @@ export async function prepareThemeConfig(root: string, theme: string | undefined
 
 /** The config path, or null when the theme name is unusable (discovery reports that). */
 function safeConfigPath(root: string, theme: string): string | null {
-  if (theme.includes('/') || theme.includes('\\') || theme.startsWith('.')) return null;
+  if (!isSafeSegment(theme)) return null;
   return themeConfigPath(root, theme);
 }
