@@ -66,12 +66,6 @@ export const SUPPRESSIBLE_RULES: ReadonlySet<string> = new Set<StaticRuleId>([
   'transaction',
 ]);
 
-/** 1-based line and column; columns count characters (code points), as editors do. */
-export interface Position {
-  line: number;
-  column: number;
-}
-
 /** What `--json` prints for each finding. Persisted format: never rename a field. */
 export interface Finding {
   rule: RuleId;
