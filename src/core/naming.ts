@@ -15,6 +15,11 @@ export function followsConvention(filename: string): boolean {
   return CONVENTION.test(filename);
 }
 
+/** A file number as the convention writes it: `7n` → `007` (longer numbers as they are). */
+export function formatNumber(n: bigint): string {
+  return String(n).padStart(3, '0');
+}
+
 /** `Add taskPriority` → `add_task_priority`: words joined by `_`, lower case, nothing else. */
 export function toSnake(text: string): string {
   return text

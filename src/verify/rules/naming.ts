@@ -1,7 +1,7 @@
 // naming: every file is `NNN_snake_case.sql`, and no two files of one folder share
 // a number (the engine would run them in name order, which nobody chose).
 import type { MigrationFile } from '../../core/types.js';
-import { toSnake } from '../../core/naming.js';
+import { formatNumber, toSnake } from '../../core/naming.js';
 import { filesByFolder, nameFault, sharedNumbers } from '../../core/numbering.js';
 import { atFile, type SetupRule } from '../finding.js';
 import type { RawFinding } from '../types.js';
@@ -38,7 +38,7 @@ export const namingRule: SetupRule = (setup) => {
 };
 
 function suggestName(file: MigrationFile): string {
-  const digits = String(file.number ?? 1n).padStart(3, '0');
+  const digits = formatNumber(file.number ?? 1n);
   const rest = toSnake(file.filename.replace(/^\d+/, '').replace(/\.sql$/i, ''));
   return `${digits}_${rest || 'description'}.sql`;
 }
