@@ -151,3 +151,18 @@ export function lineColumnAtByteOffset(text: string, byteOffset: number): LineCo
 export function lineColumnAtIndex(text: string, index: number): LineColumn {
   return new SourceText(text).lineColumnOfIndex(index);
 }
+
+/**
+ * UTF-16 index where the 1-based `line` starts, counting lines from index `from` and
+ * `\n` only, as PL/pgSQL numbers the lines of a function body; null when there are
+ * fewer lines.
+ */
+export function indexOfLine(text: string, line: number, from = 0): number | null {
+  let index = from;
+  for (let n = 1; n < line; n++) {
+    const newline = text.indexOf('\n', index);
+    if (newline < 0) return null;
+    index = newline + 1;
+  }
+  return index;
+}

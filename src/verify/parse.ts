@@ -3,7 +3,7 @@
 // reads this; nothing re-parses. Pure: the parser is handed in.
 import type { Node } from 'libpg-query';
 import type { MigrationFile } from '../core/types.js';
-import { SourceText, type Position } from '../core/position.js';
+import { indexOfLine, SourceText, type Position } from '../core/position.js';
 import { stripBom } from '../core/text.js';
 import { splitStatementsSync, SqlSyntaxError, type StatementParser } from '../sql/statements.js';
 import { as, kindOf } from './ast.js';
@@ -194,7 +194,7 @@ function readDoStatements(parser: Parser, parsed: ParsedFile, top: number, args:
   const cursorOnLine = new Map<number, number>();
   const place = (query: string, lineno: number): number | null => {
     if (!body) return null;
-    const lineStart = lineStartIn(body.text, lineno);
+    const lineStart = indexOfLine(body.text, lineno) ?? body.text.length;
     const found = body.text.indexOf(query, Math.max(lineStart, cursorOnLine.get(lineno) ?? 0));
     if (found < 0) return null;
     cursorOnLine.set(lineno, found + query.length);
@@ -225,7 +225,7 @@ function readDoStatements(parser: Parser, parsed: ParsedFile, top: number, args:
     }
   }
   for (const control of located.transactionControl) {
-    let at = body ? body.start + lineStartIn(body.text, control.lineno) : null;
+    let at = body ? body.start + (indexOfLine(body.text, control.lineno) ?? body.text.length) : null;
     // PL/pgSQL gives the line only: point at its first non-blank character.
     while (at !== null && (source.text.charCodeAt(at) === 32 || source.text.charCodeAt(at) === 9)) at++;
     const position = at === null ? doPosition : source.positionOfIndex(at);
@@ -258,14 +258,4 @@ function bodyOf(source: SourceText, args: Node[] | undefined): { text: string; s
     return source.text.startsWith(sval, start) ? { text: sval, start } : null;
   }
   return null;
-}
-
-function lineStartIn(text: string, lineno: number): number {
-  let index = 0;
-  for (let line = 1; line < lineno; line++) {
-    const nl = text.indexOf('\n', index);
-    if (nl < 0) return text.length;
-    index = nl + 1;
-  }
-  return index;
 }
