@@ -10,6 +10,7 @@ export interface Position {
   column: number;
 }
 
+/** A position with the text of its line, for error excerpts. */
 export interface LineColumn extends Position {
   /** The text of that line, without its line ending. */
   text: string;
@@ -74,6 +75,7 @@ export class SourceText {
     return { line, column };
   }
 
+  /** Line and column of a UTF-8 byte offset (a parse-tree location). */
   positionOfByte(byte: number): Position {
     return this.positionOfIndex(this.indexOfByte(byte));
   }
