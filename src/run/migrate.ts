@@ -11,6 +11,7 @@ import type { TrackedRow } from '../core/types.js';
 import { DatabaseError, MigrateError, MigrationFailedError } from '../core/errors.js';
 import { adoptChecksums, ensureTrackingSchema, readTracking, recordAppliedSql, recordedCheckSql } from '../tracking/store.js';
 import { locateFailure } from './locate-failure.js';
+import { stripBom } from '../core/text.js';
 import type { Command, EventSink, RunResult } from './events.js';
 import { buildResult } from './result.js';
 
@@ -170,7 +171,7 @@ async function applyOne(
 ): Promise<MigrationFailedError | null> {
   const file = item.file;
   // What the server receives: the file without a BOM (PostgreSQL rejects one); line endings kept.
-  const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
+  const text = stripBom(file.content);
   const started = performance.now();
   let sqlError: DatabaseError | null = null;
   let ranHere = false;

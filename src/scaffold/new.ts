@@ -4,10 +4,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MigrationFile, Source } from '../core/types.js';
 import { MigrateError } from '../core/errors.js';
-import { isSafeSegment, isSampleData } from '../core/naming.js';
+import { formatNumber, isSafeSegment, isSampleData, toSnake } from '../core/naming.js';
+import { numberedAcrossTier } from '../core/numbering.js';
 import type { CoreLocation } from '../discover/core-dir.js';
 import { activeSources, availablePlugins, availableThemes, coreSource, entitySources, readSourceFiles, resolveActiveSetup } from '../discover/project.js';
-import { checkTableName, describe, formatNumber, nextNumber, tableFromDescription, toSnake, type Named } from './naming.js';
+import { checkTableName, describe, nextNumber, tableFromDescription, type Named } from './naming.js';
 import { isoDate, sampleDataTemplate, tableTemplate } from './template.js';
 
 export interface NewMigrationOptions {
@@ -67,7 +68,7 @@ async function entityTarget(root: string, core: CoreLocation, entity: string, ow
   const sources = new Map<string, Source>();
   for (const theme of themes) {
     const { plugins } = await resolveActiveSetup(root, theme, owner.kind === 'theme' ? '--theme' : 'NEXT_PUBLIC_ACTIVE_THEME');
-    for (const s of activeSources(root, core, theme, plugins)) if (s.tier === 'entity') sources.set(s.dir, s);
+    for (const s of activeSources(root, core, theme, plugins)) if (numberedAcrossTier(s)) sources.set(s.dir, s);
   }
   if (owner.kind === 'plugin') {
     for (const s of entitySources(root, 'plugin', owner.name)) sources.set(s.dir, s);

@@ -5,6 +5,7 @@
 import type { MigrationFile } from '../core/types.js';
 import type { Problem } from '../core/plan.js';
 import { lineColumnAtIndex } from '../core/position.js';
+import { stripBom } from '../core/text.js';
 import { loadParser, splitStatementsSync, SqlSyntaxError } from './statements.js';
 import { mayContainTransactionControl } from './statement-starts.js';
 import { TRANSACTION_STATEMENT_NAMES } from './transaction-kinds.js';
@@ -17,7 +18,7 @@ export async function transactionControlProblems(files: readonly MigrationFile[]
   const parser = await loadParser();
   const problems: Problem[] = [];
   for (const file of suspects) {
-    const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
+    const text = stripBom(file.content);
     let spans;
     try {
       spans = splitStatementsSync(parser, text);
@@ -27,7 +28,7 @@ export async function transactionControlProblems(files: readonly MigrationFile[]
       throw error;
     }
     for (const span of spans) {
-      const stmt = span.node.TransactionStmt as { kind?: string } | undefined;
+      const stmt = (span.node as { TransactionStmt?: { kind?: string } }).TransactionStmt;
       if (!stmt) continue;
       const at = lineColumnAtIndex(text, span.start + (text.slice(span.start).length - text.slice(span.start).trimStart().length));
       const what = TRANSACTION_STATEMENT_NAMES[stmt.kind ?? ''] ?? 'transaction control';
