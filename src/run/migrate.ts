@@ -197,7 +197,10 @@ async function applyOne(
     const durationMs = performance.now() - started;
     if (!sqlError) throw error;
     const failed: DatabaseError = sqlError;
-    const location = await locateFailure(db, text, failed).catch(() => null);
+    // Replaying a file to find the failing statement would run it again: never after a
+    // cancel, a timeout or a lost connection (the statement may be slow, or the server gone).
+    const replayable = !isInterruption(failed.pg.sqlstate);
+    const location = replayable ? await locateFailure(db, text, failed).catch(() => null) : null;
     const failure = new MigrationFailedError({
       file: file.path,
       line: location?.line ?? null,
@@ -219,4 +222,9 @@ async function applyOne(
     emit({ type: 'file:skip', item, byOtherRunner: true });
   }
   return null;
+}
+
+/** query_canceled (a cancel request, statement_timeout), admin shutdown, lost connections. */
+function isInterruption(sqlstate: string | null): boolean {
+  return sqlstate === '57014' || sqlstate === '57P01' || sqlstate === '57P02' || sqlstate === '57P03' || (sqlstate?.startsWith('08') ?? false);
 }
