@@ -25,7 +25,6 @@ export interface TransactionOptions {
 export type Row = Record<string, unknown>;
 
 export interface Database extends Queryable {
-  readonly kind: 'postgres' | 'pglite';
   /** Where this database is, safe to print (password redacted). */
   readonly display: string;
   transaction<T>(fn: (tx: Queryable, preludeRows: Row[]) => Promise<T>, options?: TransactionOptions): Promise<T>;

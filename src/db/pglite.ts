@@ -63,7 +63,6 @@ export function wrapPglite(db: PgliteLike, options: { display: string; close: ()
     exec: (script: string) => wrap(async () => void (await target.exec(script))),
   });
   return {
-    kind: 'pglite',
     display: options.display,
     ...over(db),
     // `exclusive` needs nothing here: the folder lock already makes this process the only runner.

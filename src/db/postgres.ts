@@ -86,7 +86,6 @@ export function wrapPgClient(connected: PgClientLike, options: { display: string
   };
 
   return {
-    kind: 'postgres',
     display,
     ...queryable,
     async transaction<T>(fn: (tx: Queryable, preludeRows: Row[]) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
