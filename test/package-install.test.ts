@@ -72,7 +72,7 @@ test('the tarball holds the built code, the shipped schema, the templates, READM
   for (const f of packedFiles) assert.ok(!/(^|\/)(test|bench|fixtures|src|build|scripts|node_modules)\//.test(f), `${f} should not be packed`);
   // The package's dependencies are what it needs at run time, and nothing of the benchmark.
   const manifest = JSON.parse(readFileSync(path.join(app, 'node_modules', 'tiered-migrate', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  assert.deepEqual(Object.keys(manifest.dependencies).sort(), ['@electric-sql/pglite', 'libpg-query', 'oxc-parser', 'pg']);
+  assert.deepEqual(Object.keys(manifest.dependencies).sort(), ['@electric-sql/pglite', '@next/env', 'libpg-query', 'oxc-parser', 'pg']);
 });
 
 test('init writes the default theme and plugins, the scripts, .gitignore and .env; a second init overwrites nothing', async () => {

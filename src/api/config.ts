@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { MigrateError } from '../core/errors.js';
 import { secretsOf } from '../core/redact.js';
-import { embeddedDefault, resolveTarget, targetOfClient, targetOfUrl, type DatabaseTarget } from '../db/connect.js';
+import { DATABASE_VARIABLES, embeddedDefault, resolveTarget, targetOfClient, targetOfUrl, type DatabaseTarget } from '../db/connect.js';
 import { locateCore, type CoreLocation } from '../discover/core-dir.js';
 import type { DiscoverOptions } from '../discover/project.js';
 import { loadEnvFiles } from './env-files.js';
@@ -29,7 +29,7 @@ export interface ProjectOptions {
   /**
    * Read configuration from environment variables (`true`: `process.env`, or an
    * object of your own) and from the app's `.env` files with Next.js precedence:
-   * `MIGRATE_DATABASE_URL`, `DATABASE_URL`, `NEXT_PUBLIC_ACTIVE_THEME`,
+   * `MIGRATE_DATABASE_URL`, `DIRECT_URL`, `DATABASE_URL`, `NEXT_PUBLIC_ACTIVE_THEME`,
    * `MIGRATE_CORE_DIR`, `NODE_ENV`. Default: nothing is read; options only.
    */
   env?: boolean | Record<string, string | undefined>;
@@ -62,7 +62,7 @@ export function resolveConfig(options: ProjectOptions, names: OptionNames = API_
   const root = path.resolve(options.root ?? process.cwd());
   const env: Record<string, string | undefined> = options.env === true ? { ...process.env } : options.env ? { ...options.env } : {};
   const envFilesLoaded = options.env && options.envFiles !== false ? loadEnvFiles(root, env) : [];
-  const secrets = [...secretsOf(env.MIGRATE_DATABASE_URL), ...secretsOf(env.DATABASE_URL)];
+  const secrets = DATABASE_VARIABLES.flatMap((name) => secretsOf(env[name]));
 
   let target: DatabaseTarget;
   if (typeof options.database === 'string') {

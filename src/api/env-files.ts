@@ -1,54 +1,39 @@
-// Loads `.env` files with Next.js precedence, so the migration tool sees the
-// same configuration as the app: variables already in the process win, then
-// `.env.<mode>.local`, `.env.local` (skipped when mode is `test`), `.env.<mode>`, `.env`.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseEnv } from 'node:util';
+// Loads the app's `.env` files with Next.js's own loader (@next/env), so that the
+// migration tool sees exactly the configuration the app sees: the same files
+// (`.env.<mode>.local`, `.env.local` except in test, `.env.<mode>`, `.env`), the
+// same precedence (variables already set win) and the same `$VAR` expansion.
+import { createRequire } from 'node:module';
 
-/** Expands `$NAME` and `${NAME}` from the variables known so far (`\$` keeps a dollar). */
-function expand(value: string, lookup: (name: string) => string | undefined): string {
-  return value.replace(/\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, braced?: string, bare?: string) => {
-    if (match === '\\$') return '$';
-    return lookup((braced ?? bare)!) ?? '';
-  });
-}
-
-/** The files that would be read, highest precedence first. */
-export function envFileNames(mode: string): string[] {
-  return [`.env.${mode}.local`, ...(mode === 'test' ? [] : ['.env.local']), `.env.${mode}`, '.env'];
-}
+type NextEnv = typeof import('@next/env');
+const require = createRequire(import.meta.url);
 
 /**
- * Fills `env` (normally process.env) from the project's env files and returns the
- * names of the files that were read.
+ * Fills `env` from the project's env files and returns the names of the files that
+ * were read, highest precedence first. The mode is NODE_ENV's (`development` when
+ * unset), as `next dev` / `next start` would choose it.
+ *
+ * Next's loader works on `process.env` and remembers the first environment it saw in
+ * module state; so each call gets a fresh instance of it and, for the length of the
+ * (synchronous) call, a `process.env` holding only `env`. The process's own
+ * environment is left exactly as it was.
  */
-export function loadEnvFiles(root: string, env: NodeJS.ProcessEnv): string[] {
-  const mode = env.NODE_ENV || 'development';
-  const loaded: string[] = [];
-  const fromFiles: Record<string, string> = {};
-  // Lowest precedence first, so later files overwrite earlier ones.
-  for (const name of envFileNames(mode).reverse()) {
-    let text: string;
-    try {
-      text = readFileSync(path.join(root, name), 'utf8');
-    } catch {
-      continue;
-    }
-    Object.assign(fromFiles, parseEnv(text));
-    loaded.push(name);
+export function loadEnvFiles(root: string, env: Record<string, string | undefined>): string[] {
+  const id = require.resolve('@next/env');
+  delete require.cache[id];
+  const next = require(id) as NextEnv;
+  const own = process.env;
+  const scratch: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) scratch[key] = value;
+  process.env = scratch;
+  let loaded: { path: string }[];
+  try {
+    const silent = { info: () => undefined, error: () => undefined };
+    loaded = next.loadEnvConfig(root, scratch.NODE_ENV !== 'production', silent, true).loadedEnvFiles;
+  } finally {
+    process.env = own;
+    delete require.cache[id];
   }
-  const preset = new Set(Object.keys(env).filter((k) => env[k] !== undefined));
-  const lookup = (name: string) => (preset.has(name) ? env[name] : fromFiles[name] !== undefined ? resolved(name) : undefined);
-  const seen = new Set<string>();
-  const resolved = (name: string): string => {
-    if (seen.has(name)) return fromFiles[name] ?? ''; // a cycle: leave the value unexpanded
-    seen.add(name);
-    const value = expand(fromFiles[name] ?? '', lookup);
-    seen.delete(name);
-    return value;
-  };
-  for (const name of Object.keys(fromFiles)) {
-    if (!preset.has(name)) env[name] = resolved(name);
-  }
-  return loaded.reverse();
+  delete scratch.__NEXT_PROCESSED_ENV;
+  for (const [key, value] of Object.entries(scratch)) env[key] = value;
+  return loaded.map((f) => f.path);
 }

@@ -10,12 +10,30 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** The name the command line is run by, in usage lines and hints. */
 export const PROGRAM = 'tiered-migrate';
 
+/**
+ * Parses a command's arguments. Unknown options and missing values become our own
+ * USAGE error (exit 2) naming the option, with the command's usage line.
+ */
 export function parseCommandArgs<const O extends Options>(argv: string[], options: O, command: string) {
   try {
     return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
   } catch (error) {
-    throw new MigrateError('USAGE', (error as Error).message, { hint: `See ${PROGRAM} ${command} --help.` });
+    const code = (error as NodeJS.ErrnoException).code;
+    const option = /'(-[^' ]+)/.exec((error as Error).message)?.[1] ?? '';
+    const message =
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? `unknown option ${option}`
+        : code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
+          ? `${option} needs a value`
+          : (error as Error).message;
+    throw new MigrateError('USAGE', message, { hint: `${usageLine(command, options)}\n   See ${PROGRAM} ${command} --help.` });
   }
+}
+
+/** `Usage: tiered-migrate status [--root DIR] [--json] …`, from the command's option table. */
+export function usageLine(command: string, options: Options): string {
+  const flags = Object.entries(options).map(([name, o]) => (o.type === 'string' ? `[--${name} ${name.toUpperCase().replace(/-/g, '_')}]` : `[--${name}]`));
+  return `Usage: ${PROGRAM} ${command} ${flags.join(' ')}`;
 }
 
 /** Options of every command that reads a project. */

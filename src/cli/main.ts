@@ -2,10 +2,8 @@
 // argv, process, colours and exit codes; each command is a file in commands/ that
 // parses its flags, calls the library and renders the result. Loaded on demand, so
 // a migrate run never loads the verifier or the scaffolder.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { MigrateError } from '../core/errors.js';
-import { packageRoot } from '../discover/core-dir.js';
+import { packageVersion } from '../discover/core-dir.js';
 import { PROGRAM } from './args.js';
 import { makeOutput, printError } from './output.js';
 
@@ -34,18 +32,13 @@ const COMMANDS: Record<string, () => Promise<CommandMain>> = {
   init: async () => (await import('./commands/init.js')).initCommand,
 };
 
-/** The version in this package's package.json. */
-export function toolVersion(): string {
-  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 /** Runs the command line and returns the process exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // A closed pipe (`migrate | head`) must not kill a run half-way: keep migrating, stop printing.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const [first, ...rest] = argv;
   if (first === '-v' || first === '--version') {
-    process.stdout.write(`${toolVersion()}\n`);
+    process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {

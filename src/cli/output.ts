@@ -19,9 +19,30 @@ export interface Output {
   flush(): void;
 }
 
-export function makeOutput(options: { json: boolean; env: NodeJS.ProcessEnv }): Output {
+/**
+ * The emoji of the human output and the plain markers that replace them with
+ * `--no-emoji` (or TERM=dumb). Emoji are the default everywhere, pipes and CI logs
+ * included: they are the documented shape of a run, and every CI log shows UTF-8.
+ */
+const PLAIN_MARKERS: ReadonlyArray<readonly [string, string]> = [
+  ['✅', '[ok]'], ['❌', '[error]'], ['⚠️', '[warn]'], ['ℹ️', '[info]'], ['🔄', '[run]'], ['⏭️', '[skip]'],
+  ['🚀', '>>'], ['📋', '=='], ['🗄️', '[db]'], ['📂', '[core]'], ['📌', '[theme]'], ['🔌', '[plugins]'],
+  ['🎨', '[theme]'], ['📦', '[plugin]'], ['📁', '[entity]'], ['📝', '[would run]'], ['🎉', '[done]'],
+  ['🛠️', '[upgrade]'], ['📊', '[status]'], ['✏️', '[modified]'], ['❓', '[missing]'], ['💤', '[inactive]'],
+  ['⏳', '[pending]'], ['🔎', '[verify]'], ['⏱️', '[time]'],
+];
+
+/** Replaces every emoji of PLAIN_MARKERS (with or without its variation selector). */
+export function plainMarkers(text: string): string {
+  let out = text;
+  for (const [emoji, plain] of PLAIN_MARKERS) out = out.split(emoji).join(plain).split(`${plain}\uFE0F`).join(plain);
+  return out;
+}
+
+export function makeOutput(options: { json: boolean; env: NodeJS.ProcessEnv; emoji?: boolean }): Output {
   const secrets: string[] = [];
-  const clean = (t: string) => scrub(t, secrets);
+  const emoji = (options.emoji ?? true) && options.env.TERM !== 'dumb';
+  const clean = (t: string) => (emoji ? scrub(t, secrets) : plainMarkers(scrub(t, secrets)));
   const stdout = lineWriter(process.stdout, clean);
   const stderr = lineWriter(process.stderr, clean);
   return {

@@ -44,6 +44,8 @@ export interface PlannedMigration {
   outOfOrder: boolean;
   /** Applied, but its row has no checksum yet (adopted database): fill it in. */
   adoptChecksum: boolean;
+  /** The file's tracking row, when it has one. */
+  row?: TrackedRow;
 }
 
 export interface Plan {
@@ -123,7 +125,7 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
           hint: null,
         });
       }
-      items.push({ file, state, outOfOrder: false, adoptChecksum });
+      items.push({ file, state, outOfOrder: false, adoptChecksum, row });
       continue;
     }
     if (file.sampleData && !options.sampleData) {

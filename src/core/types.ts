@@ -47,4 +47,8 @@ export interface TrackedRow {
   filename: string;
   checksum: string | null;
   checksumAlgorithm: string | null;
+  /** When the row was written (`executed_at`, the server's local time, as text), when known. */
+  executedAt?: string | null;
+  /** How long the file took on the server (`duration_ms`), when recorded. */
+  durationMs?: number | null;
 }

@@ -15,17 +15,18 @@ export type DatabaseTarget =
   | { kind: 'client'; driver: 'pg' | 'pglite'; client: unknown; display: string; origin: string };
 
 /**
- * MIGRATE_DATABASE_URL (an owner credential) wins over DATABASE_URL; with neither,
- * the embedded database in `<root>/.pglite`.
+ * The variables that name the database, first found wins: MIGRATE_DATABASE_URL (an
+ * owner credential for migrations), DIRECT_URL (the non-pooled URL Prisma and
+ * Supabase users already keep), DATABASE_URL (the app's). With none, the embedded
+ * database in `<root>/.pglite`.
  */
+export const DATABASE_VARIABLES = ['MIGRATE_DATABASE_URL', 'DIRECT_URL', 'DATABASE_URL'] as const;
+
+/** Which database a run uses, from the environment (see DATABASE_VARIABLES). */
 export function resolveTarget(root: string, env: NodeJS.ProcessEnv): DatabaseTarget {
-  const [origin, value] = env.MIGRATE_DATABASE_URL
-    ? ['MIGRATE_DATABASE_URL', env.MIGRATE_DATABASE_URL]
-    : env.DATABASE_URL
-      ? ['DATABASE_URL', env.DATABASE_URL]
-      : [null, null];
-  if (value === null || origin === null) return embeddedDefault(root);
-  return targetOfUrl(root, value, origin);
+  const origin = DATABASE_VARIABLES.find((name) => env[name]);
+  if (origin === undefined) return embeddedDefault(root);
+  return targetOfUrl(root, env[origin]!, origin);
 }
 
 /** The embedded database in `<root>/.pglite`, used when nothing else is configured. */

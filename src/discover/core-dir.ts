@@ -41,6 +41,11 @@ export function packageRoot(): string {
   throw new Error(`internal: the ${PACKAGE_NAME} package root was not found above ${fileURLToPath(import.meta.url)}`);
 }
 
+/** The version in this package's package.json (the tool's version, in every JSON document). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 const toPosix = (p: string) => p.split(path.sep).join('/');
 
 function sqlFilesIn(dir: string): number {

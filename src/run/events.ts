@@ -44,7 +44,10 @@ export interface MigrationOutcome {
   /** A human name: the path, or for a row without a file the row's identity. */
   label: string;
   status: MigrationStatus;
+  /** This run's time for the file; for `status`, the time recorded when it was applied. */
   durationMs: number | null;
+  /** When it was applied (`executed_at` of its tracking row, read before the run); null when not applied before this run. */
+  appliedAt: string | null;
 }
 
 export interface ErrorReport {

@@ -20,7 +20,8 @@ function fromRow(row: TrackedRow, status: 'missing' | 'inactive'): MigrationOutc
     path: null,
     label: describeRow(row),
     status,
-    durationMs: null,
+    durationMs: row.durationMs ?? null,
+    appliedAt: row.executedAt ?? null,
   };
 }
 
@@ -63,7 +64,13 @@ export function buildResult(
       path: file.path,
       label: file.path,
       status,
-      durationMs: outcome?.durationMs === undefined || outcome.durationMs === null ? null : Math.round(outcome.durationMs * 10) / 10,
+      durationMs:
+        outcome?.durationMs !== undefined && outcome.durationMs !== null
+          ? Math.round(outcome.durationMs * 10) / 10
+          : options.command === 'status'
+            ? (item.row?.durationMs ?? null)
+            : null,
+      appliedAt: item.row?.executedAt ?? null,
     });
   }
   if (plan) {

@@ -48,9 +48,9 @@ const READ_ALL = [
   ...TRACKING_TABLE_NAMES.map((table) => {
     const has = new Set(TRACKING_TABLES[table].recorded.map((c) => c.column));
     const column = (name: IdentityColumn['column']) => (has.has(name) ? name : 'NULL::text');
-    return `SELECT '${table}' AS tbl, ${column('source_type')} AS source_type, ${column('source_name')} AS source_name, ${column('entity_name')} AS entity_name, filename, checksum, checksum_algorithm FROM "${table}"`;
+    return `SELECT '${table}' AS tbl, ${column('source_type')} AS source_type, ${column('source_name')} AS source_name, ${column('entity_name')} AS entity_name, filename, checksum, checksum_algorithm, executed_at::text AS executed_at, duration_ms FROM "${table}"`;
   }),
-  `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL WHERE to_regclass('_theme_migrations') IS NOT NULL`,
+  `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL, NULL, NULL WHERE to_regclass('_theme_migrations') IS NOT NULL`,
 ].join('\nUNION ALL\n');
 
 interface RawRow {
@@ -61,6 +61,8 @@ interface RawRow {
   filename: string;
   checksum: string | null;
   checksum_algorithm: string | null;
+  executed_at: string | null;
+  duration_ms: number | null;
 }
 
 export type TrackingState = { ready: true; rows: TrackedRow[] } | { ready: false; reason: string };
@@ -88,6 +90,8 @@ export async function readTracking(db: Queryable): Promise<TrackingState> {
       filename: r.filename,
       checksum: r.checksum,
       checksumAlgorithm: r.checksum_algorithm,
+      executedAt: r.executed_at,
+      durationMs: r.duration_ms,
     })),
   };
 }

@@ -6,6 +6,10 @@ import type { Finding, SuppressedFinding } from './types.js';
 import type { PendingGroup } from './live.js';
 import type { Directive } from './suppress.js';
 import type { ErrorReport } from '../run/events.js';
+import { packageVersion } from '../discover/core-dir.js';
+
+/** The shape of the verify document (raised when a field is renamed or removed). */
+export const VERIFY_SCHEMA_VERSION = 1;
 
 export interface DatabaseSummary {
   /** Where, password redacted. */
@@ -49,6 +53,8 @@ export function buildReport(args: Omit<VerifyReport, 'ok' | 'summary' | 'error'>
 /** The `--json` document. Suppressed findings are listed only with --verbose. */
 export function jsonReport(report: VerifyReport, verbose: boolean): string {
   const doc: Record<string, unknown> = {
+    version: packageVersion(),
+    schemaVersion: VERIFY_SCHEMA_VERSION,
     ok: report.ok,
     findings: report.findings.map(({ rule, severity, file, line, column, message, fix }) => ({ rule, severity, file, line, column, message, fix })),
     summary: report.summary,

@@ -28,7 +28,7 @@ export interface VerifyRunOptions {
 /** Which database the live checks read, or why they do not run. */
 export function liveTarget(target: DatabaseTarget): DatabaseTarget | { skipped: string } {
   // The embedded default is the engine's fallback, not a database anyone configured.
-  if (target.kind === 'pglite' && target.isDefault) return { skipped: 'no MIGRATE_DATABASE_URL or DATABASE_URL' };
+  if (target.kind === 'pglite' && target.isDefault) return { skipped: 'no MIGRATE_DATABASE_URL, DIRECT_URL or DATABASE_URL' };
   if (target.kind === 'pglite' && target.dir && !existsSync(path.join(target.dir, 'PG_VERSION'))) {
     // Opening it would create a database: verification never writes.
     throw new MigrateError('CONFIG', `${target.origin} points at ${target.dir}, which holds no embedded database`, {

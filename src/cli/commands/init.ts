@@ -4,6 +4,7 @@ import path from 'node:path';
 import { initApp } from '../../scaffold/init.js';
 import { PROGRAM, noExtraArguments, parseCommandArgs } from '../args.js';
 import { makeOutput } from '../output.js';
+import { packageVersion } from '../../discover/core-dir.js';
 
 const USAGE = `Usage: ${PROGRAM} init [--theme NAME] [--root DIR] [--json]
 
@@ -33,7 +34,7 @@ export async function initCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   noExtraArguments(positionals, 'init');
   const result = initApp({ root: path.resolve(values.root ?? '.'), ...(values.theme !== undefined ? { theme: values.theme } : {}) });
   if (values.json) {
-    output.raw(`${JSON.stringify({ ok: true, ...result }, null, 2)}\n`);
+    output.raw(`${JSON.stringify({ version: packageVersion(), schemaVersion: 1, ok: true, ...result }, null, 2)}\n`);
     return 0;
   }
   const { style } = output;

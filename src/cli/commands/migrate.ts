@@ -16,41 +16,67 @@ ${command === 'migrate' ? 'Applies every pending migration: core, then the theme
 
 Options:
 ${PROJECT_FLAGS_USAGE}
-  --json             print one JSON document on stdout instead of text${command === 'migrate' ? `
+  --json             print one JSON document on stdout instead of text
+  -q, --quiet        print only warnings, errors and the summary
+  --no-emoji         plain markers ([ok], [error], …) instead of emoji${command === 'migrate' ? `
   --dry-run          show what would run; execute nothing
-  --strict-order     refuse pending files numbered below an applied one` : ''}
+  --strict-order     refuse pending files numbered below an applied one` : `
+  --exit-code        exit 1 when anything is pending (a CI gate)`}
   --allow-missing    run even though applied files are missing from disk
   --sample-data      run *sample_data* files even when NODE_ENV=production
   --no-sample-data   never run *sample_data* files
   -h, --help         show this help
 
-Database: MIGRATE_DATABASE_URL, else DATABASE_URL, else the embedded PGlite database
+Database: MIGRATE_DATABASE_URL, else DIRECT_URL, else DATABASE_URL, else the embedded PGlite database
 in <root>/.pglite. pglite:<dir> and pglite:memory select the embedded database.
 
 Exit codes: 0 success · 1 a migration failed or validation found an error · 2 usage or
 configuration error · 130 / 143 stopped by Ctrl-C / SIGTERM (the running file rolled back)`;
+
+const COMMON_FLAGS = {
+  ...PROJECT_FLAGS,
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  'no-emoji': { type: 'boolean' },
+  'allow-missing': { type: 'boolean' },
+  'sample-data': { type: 'boolean' },
+  'no-sample-data': { type: 'boolean' },
+} as const;
+const MIGRATE_FLAGS = { ...COMMON_FLAGS, 'dry-run': { type: 'boolean' }, 'strict-order': { type: 'boolean' } } as const;
+const STATUS_FLAGS = { ...COMMON_FLAGS, 'exit-code': { type: 'boolean' } } as const;
+/** The parsed flags of migrate and status (each command accepts its own subset). */
+interface Flags {
+  root?: string;
+  theme?: string;
+  'core-dir'?: string;
+  'no-env-file'?: boolean;
+  help?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  'no-emoji'?: boolean;
+  'allow-missing'?: boolean;
+  'sample-data'?: boolean;
+  'no-sample-data'?: boolean;
+  'dry-run'?: boolean;
+  'strict-order'?: boolean;
+  'exit-code'?: boolean;
+}
 
 /** Signals that stop a run, and the exit status each gives (128 + signal number). */
 const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
 
 export async function migrateCommand(command: Command, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const json = argv.includes('--json');
-  const output = makeOutput({ json, env });
+  const output = makeOutput({ json, env, emoji: !argv.includes('--no-emoji') });
   const { style } = output;
   try {
-    const { values, positionals } = parseCommandArgs(
+    const parsed = parseCommandArgs(
       argv,
-      {
-        ...PROJECT_FLAGS,
-        json: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        'strict-order': { type: 'boolean' },
-        'allow-missing': { type: 'boolean' },
-        'sample-data': { type: 'boolean' },
-        'no-sample-data': { type: 'boolean' },
-      },
+      command === 'migrate' ? MIGRATE_FLAGS : STATUS_FLAGS,
       command,
     );
+    const values = parsed.values as Flags;
+    const positionals = parsed.positionals;
     if (values.help) {
       output.out(usage(command));
       output.flush();
@@ -59,9 +85,6 @@ export async function migrateCommand(command: Command, argv: string[], env: Node
     noExtraArguments(positionals, command);
     if (values['sample-data'] && values['no-sample-data']) {
       throw new MigrateError('USAGE', '--sample-data and --no-sample-data contradict each other', { hint: 'Pass at most one of them.' });
-    }
-    if (command === 'status' && (values['dry-run'] || values['strict-order'])) {
-      throw new MigrateError('USAGE', `${values['dry-run'] ? '--dry-run' : '--strict-order'} is an option of migrate`, { hint: `See ${PROGRAM} status --help.` });
     }
     const options = {
       ...projectOptionsOf(values, env),
@@ -72,6 +95,7 @@ export async function migrateCommand(command: Command, argv: string[], env: Node
     };
     const config = resolveConfig(options, CLI_OPTION_NAMES);
     output.addSecrets(config.secrets);
+    if (!json && !values.quiet) output.out(`📄 Env files: ${config.envFilesLoaded.length > 0 ? config.envFilesLoaded.join(', ') : values['no-env-file'] ? '(not read: --no-env-file)' : '(none found)'}`);
 
     // Ctrl-C or SIGTERM: cancel the running statement, roll its file back, report, exit
     // 130 / 143. A second signal exits at once.
@@ -88,11 +112,14 @@ export async function migrateCommand(command: Command, argv: string[], env: Node
       return () => process.off(signal, handler);
     });
     try {
-      const onEvent = json ? jsonReporter((t) => output.raw(t)) : humanReporter(output.out, output.err, style);
+      const onEvent = json ? jsonReporter((t) => output.raw(t)) : humanReporter(output.out, output.err, style, { quiet: values.quiet ?? false });
       const result = await runResolved(command, config, { ...options, onEvent, signal: stop.signal });
       output.flush();
       if (stoppedBy) return STOP_SIGNALS[stoppedBy];
-      return result.ok ? 0 : exitCodeFor(result.error?.code ?? 'VALIDATION');
+      if (!result.ok) return exitCodeFor(result.error?.code ?? 'VALIDATION');
+      // For CI gates: anything still to apply fails the step.
+      if (values['exit-code'] && result.migrations.some((m) => m.status === 'pending')) return 1;
+      return 0;
     } finally {
       for (const off of handlers) off();
     }

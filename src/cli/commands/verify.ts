@@ -4,7 +4,8 @@
 import { MigrateError, exitCodeFor } from '../../core/errors.js';
 import { verifyResolved } from '../../api/verify.js';
 import { resolveConfig } from '../../api/config.js';
-import { jsonReport } from '../../verify/report.js';
+import { VERIFY_SCHEMA_VERSION, jsonReport } from '../../verify/report.js';
+import { packageVersion } from '../../discover/core-dir.js';
 import { CLI_OPTION_NAMES, PROGRAM, PROJECT_FLAGS, PROJECT_FLAGS_USAGE, noExtraArguments, parseCommandArgs, projectOptionsOf } from '../args.js';
 import { makeOutput, printError } from '../output.js';
 import { humanReport } from '../reporters/verify.js';
@@ -24,7 +25,7 @@ ${PROJECT_FLAGS_USAGE}
   --no-db            static checks only, even when a database is configured
   -h, --help         show this help
 
-Live checks run when MIGRATE_DATABASE_URL or DATABASE_URL is set (pglite:<dir>
+Live checks run when MIGRATE_DATABASE_URL, DIRECT_URL or DATABASE_URL is set (pglite:<dir>
 for the embedded database); they never write to the database.
 
 Silence a finding on purpose, on the line above the statement or in the header:
@@ -59,7 +60,7 @@ export async function verifyCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
     return report.ok ? 0 : 1;
   } catch (error) {
     if (!(error instanceof MigrateError)) throw error;
-    if (json) output.raw(`${JSON.stringify({ ok: false, findings: [], summary: { errors: 0, warnings: 0, files: 0 }, error: { code: error.code, message: error.message, hint: error.hint } }, null, 2)}\n`);
+    if (json) output.raw(`${JSON.stringify({ version: packageVersion(), schemaVersion: VERIFY_SCHEMA_VERSION, ok: false, findings: [], summary: { errors: 0, warnings: 0, files: 0 }, error: { code: error.code, message: error.message, hint: error.hint } }, null, 2)}\n`);
     else printError(output.err, output.style, { code: error.code, message: error.message, file: error.file, line: error.line, column: error.column, sqlstate: null, hint: error.hint });
     output.flush();
     return error.exitCode;

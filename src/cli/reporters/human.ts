@@ -43,7 +43,17 @@ function groupHeading(item: PlannedMigration): string {
   }
 }
 
-export function humanReporter(write: Write, writeError: Write, style: Style): (event: RunEvent) => void {
+export interface HumanOptions {
+  /** Only warnings, errors and the summary (a no-op run of 2,000 files prints a few lines). */
+  quiet?: boolean;
+}
+
+export function humanReporter(writeLine: Write, writeError: Write, style: Style, options: HumanOptions = {}): (event: RunEvent) => void {
+  // Quiet: everything but warnings, errors and the summary is dropped here, in one place.
+  let summary = false;
+  const write: Write = (line) => {
+    if (!options.quiet || summary) writeLine(line);
+  };
   let discovery: Discovery | null = null;
   let currentGroup: string | null = null;
   let currentEntity: string | null = null;
@@ -54,7 +64,7 @@ export function humanReporter(write: Write, writeError: Write, style: Style): (e
 
   const problemLine = (p: Problem) => {
     const icon = p.severity === 'error' ? style.red('❌') : p.severity === 'warning' ? style.yellow('⚠️ ') : 'ℹ️ ';
-    const out = p.severity === 'error' ? writeError : write;
+    const out = p.severity === 'error' ? writeError : p.severity === 'warning' ? writeLine : write;
     out(`${icon} ${p.message}`);
     if (p.hint) out(style.dim(`   → ${p.hint}`));
   };
@@ -99,7 +109,7 @@ export function humanReporter(write: Write, writeError: Write, style: Style): (e
         }
         if (event.embeddedDir) write(`🗄️  Embedded database (PGlite): ${event.embeddedDir}`);
         else if (event.database === 'pglite:memory') write('🗄️  Embedded database (PGlite) in memory: nothing is kept after this run');
-        else write(`🗄️  Database from ${event.databaseOrigin}`);
+        else write(`🗄️  Database ${event.database} (from ${event.databaseOrigin})`);
         write(`📂 Core migrations: ${event.core.dir} (${event.core.files} file${event.core.files === 1 ? '' : 's'}${CORE_ORIGIN[event.core.origin] ?? `, from ${event.core.origin}`})`);
         if (event.command === 'migrate') write(style.bold('📋 PHASE 1: Core migrations'));
         break;
@@ -154,7 +164,8 @@ export function humanReporter(write: Write, writeError: Write, style: Style): (e
         writeError(style.red(`❌ Failed executing ${event.item.file.path} (${formatMs(event.durationMs)})`));
         break;
       case 'done':
-        if (event.result.command === 'status') printStatus(write, style, event.result, discovery);
+        summary = true;
+        if (event.result.command === 'status') printStatus(write, style, event.result, discovery, options.quiet ?? false);
         else printSummary(write, writeError, style, event.result, dryRun);
         break;
     }
@@ -187,7 +198,7 @@ function printSummary(write: Write, writeError: Write, style: Style, result: Run
   write(style.green('🎉 All migrations completed successfully!'));
 }
 
-function printStatus(write: Write, style: Style, result: RunResult, discovery: Discovery | null): void {
+function printStatus(write: Write, style: Style, result: RunResult, discovery: Discovery | null, quiet: boolean): void {
   const icon: Record<string, string> = {
     applied: '✅',
     pending: '⏳',
@@ -198,13 +209,15 @@ function printStatus(write: Write, style: Style, result: RunResult, discovery: D
   };
   if (discovery) write(`📌 Active theme: ${discovery.theme}   🔌 Active plugins: ${discovery.plugins.join(', ') || '(none)'}`);
   let tier: string | null = null;
-  for (const m of result.migrations) {
+  // Quiet: only what needs attention, then the counts.
+  for (const m of quiet ? result.migrations.filter((m) => m.status !== 'applied') : result.migrations) {
     if (m.tier !== tier) {
       tier = m.tier;
       write('');
       write(style.bold(`${tier}`));
     }
-    write(`  ${icon[m.status] ?? ''} ${m.status.padEnd(9)} ${m.label}`);
+    const when = m.appliedAt ? style.dim(`  ${m.appliedAt.slice(0, 19)}${m.durationMs !== null ? ` · ${formatMs(m.durationMs)}` : ''}`) : '';
+    write(`  ${icon[m.status] ?? ''} ${m.status.padEnd(9)} ${m.label}${when}`);
   }
   const by = (s: string) => result.migrations.filter((m) => m.status === s).length;
   write('');
