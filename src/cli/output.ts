@@ -14,6 +14,11 @@ export interface Output {
   err(line: string): void;
   /** Raw text on stdout (a JSON document), scrubbed. */
   raw(text: string): void;
+  /**
+   * A transient line at the bottom of a terminal (progress), replaced by the next one
+   * and erased before any other line; null erases it. Nothing when stderr is not a TTY.
+   */
+  live(text: string | null): void;
   /** Passwords to scrub from everything written from now on. */
   addSecrets(secrets: readonly string[]): void;
   flush(): void;
@@ -45,13 +50,31 @@ export function makeOutput(options: { json: boolean; env: NodeJS.ProcessEnv; emo
   const clean = (t: string) => (emoji ? scrub(t, secrets) : plainMarkers(scrub(t, secrets)));
   const stdout = lineWriter(process.stdout, clean);
   const stderr = lineWriter(process.stderr, clean);
+  const tty = Boolean(process.stderr.isTTY) && !options.json;
+  let shown = false;
+  const erase = () => {
+    if (!shown) return;
+    shown = false;
+    process.stderr.write('\r\u001b[K');
+  };
   return {
+    live(text) {
+      if (!tty) return;
+      stdout.flush();
+      stderr.flush();
+      if (text === null) return erase();
+      const width = Math.max((process.stderr.columns || 80) - 1, 20);
+      process.stderr.write(`\r\u001b[K${clean(text).slice(0, width)}`);
+      shown = true;
+    },
     style: makeStyle(!options.json && colourWanted(process.stdout, options.env)),
     out(line) {
+      erase();
       stderr.flush(); // keep the two streams in order on a terminal
       stdout.write(line);
     },
     err(line) {
+      erase();
       stdout.flush();
       stderr.write(line);
     },

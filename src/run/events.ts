@@ -22,6 +22,8 @@ export type RunEvent =
   | { type: 'tracking-upgraded'; notes: string[] }
   | { type: 'plan'; discovery: Discovery; plan: Plan; sampleData: boolean }
   | { type: 'problem'; problem: Problem }
+  /** About to take the migration lock for this file (file:start follows once it is held). */
+  | { type: 'file:lock-wait'; item: PlannedMigration }
   | { type: 'file:start'; item: PlannedMigration }
   | { type: 'file:done'; item: PlannedMigration; durationMs: number }
   /** Applied before this run (or, `byOtherRunner`, by a concurrent runner while we waited). */

@@ -175,6 +175,8 @@ async function applyOne(
   const started = performance.now();
   let sqlError: DatabaseError | null = null;
   let ranHere = false;
+  // Before the lock: a wait for another runner shows as the time until file:start.
+  emit({ type: 'file:lock-wait', item });
   try {
     await db.transaction(
       async (tx, recorded) => {

@@ -112,7 +112,7 @@ export async function migrateCommand(command: Command, argv: string[], env: Node
       return () => process.off(signal, handler);
     });
     try {
-      const onEvent = json ? jsonReporter((t) => output.raw(t)) : humanReporter(output.out, output.err, style, { quiet: values.quiet ?? false });
+      const onEvent = json ? jsonReporter((t) => output.raw(t)) : humanReporter(output.out, output.err, style, { quiet: values.quiet ?? false, live: output.live });
       const result = await runResolved(command, config, { ...options, onEvent, signal: stop.signal });
       output.flush();
       if (stoppedBy) return STOP_SIGNALS[stoppedBy];

@@ -46,7 +46,12 @@ function groupHeading(item: PlannedMigration): string {
 export interface HumanOptions {
   /** Only warnings, errors and the summary (a no-op run of 2,000 files prints a few lines). */
   quiet?: boolean;
+  /** A transient progress line on a terminal (see Output.live); none when absent. */
+  live?: (text: string | null) => void;
 }
+
+/** How often the progress line is redrawn while a file waits or runs. */
+const PROGRESS_TICK_MS = 250;
 
 export function humanReporter(writeLine: Write, writeError: Write, style: Style, options: HumanOptions = {}): (event: RunEvent) => void {
   // Quiet: everything but warnings, errors and the summary is dropped here, in one place.
@@ -98,7 +103,42 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
 
   const isCore = (item: PlannedMigration) => item.file.source.tier === 'core';
 
+  // Progress: files done / to run, the current file, and how long it has waited for the
+  // lock or been running — visible while it happens, not only afterwards.
+  const progress = { done: 0, total: 0, runStarted: 0, item: null as PlannedMigration | null, phase: 'lock' as 'lock' | 'run', since: 0, timer: null as NodeJS.Timeout | null };
+  const drawProgress = () => {
+    if (!options.live || !progress.item) return;
+    const waited = (performance.now() - progress.since) / 1000;
+    const what = progress.phase === 'lock' ? 'waiting for the migration lock (another runner holds it)' : 'running';
+    const total = ((performance.now() - progress.runStarted) / 1000).toFixed(0);
+    options.live(`⏳ [${progress.done}/${progress.total}] ${progress.item.file.filename}: ${what} · ${waited.toFixed(1)} s (${total} s in all)`);
+  };
+  const stopProgress = () => {
+    if (progress.timer) clearInterval(progress.timer);
+    progress.timer = null;
+    progress.item = null;
+    options.live?.(null);
+  };
+
   return (event) => {
+    if (options.live) {
+      if (event.type === 'plan') {
+        progress.total = event.plan.items.filter((i) => i.state === 'pending').length;
+        progress.runStarted = performance.now();
+      } else if (event.type === 'file:lock-wait' || event.type === 'file:start') {
+        progress.item = event.item;
+        progress.phase = event.type === 'file:lock-wait' ? 'lock' : 'run';
+        progress.since = performance.now();
+        // Only slow steps show: the first redraw comes a second after the step began.
+        if (progress.timer) clearInterval(progress.timer);
+        const started = progress.since;
+        progress.timer = setInterval(() => performance.now() - started > 1000 && drawProgress(), PROGRESS_TICK_MS);
+        progress.timer.unref();
+      } else if (event.type === 'file:done' || event.type === 'file:error' || (event.type === 'file:skip' && event.byOtherRunner) || event.type === 'done') {
+        progress.done += event.type === 'done' ? 0 : 1;
+        stopProgress();
+      }
+    }
     switch (event.type) {
       case 'start':
         dryRun = event.dryRun;
