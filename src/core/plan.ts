@@ -21,7 +21,9 @@ export type ProblemCode =
   | 'checksum-adopted'
   | 'checksum-unverifiable'
   | 'sample-data-skipped'
-  | 'transaction-control';
+  | 'transaction-control'
+  | 'encoding'
+  | 'psql-feature';
 
 export interface Problem {
   severity: Severity;

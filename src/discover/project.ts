@@ -6,6 +6,7 @@ import type { MigrationFile, Source } from '../core/types.js';
 import { MigrateError } from '../core/errors.js';
 import { isSafeSegment, isSampleData, leadingNumber } from '../core/naming.js';
 import { checksumOfBytes } from '../core/checksum.js';
+import { findInvalidUtf8, type InvalidUtf8 } from '../core/encoding.js';
 import { orderForExecution } from '../core/order.js';
 import { readPluginsFromThemeConfig } from './theme-config.js';
 
@@ -175,6 +176,7 @@ export function readSourceFiles(root: string, source: Source): MigrationFile[] {
     if (!entry.isFile() || !entry.name.endsWith('.sql')) continue;
     const bytes = readFileSync(path.join(dir, entry.name));
     let text: string | null = null;
+    let invalid: InvalidUtf8 | null | undefined;
     files.push({
       source,
       filename: entry.name,
@@ -187,6 +189,11 @@ export function readSourceFiles(root: string, source: Source): MigrationFile[] {
       },
       checksum: checksumOfBytes(bytes),
       sampleData: isSampleData(entry.name),
+      // Checked on first use too: only files about to run (and db:verify) need it.
+      get invalidUtf8() {
+        if (invalid === undefined) invalid = findInvalidUtf8(bytes);
+        return invalid;
+      },
     });
   }
   return files;

@@ -23,6 +23,12 @@ export class SqlSyntaxError extends Error {
 
 type LibPgQuery = typeof import('libpg-query');
 
+/** The parts of libpg-query statement splitting and the pre-run checks use (the module, or a narrower view of it). */
+export interface StatementParser {
+  parseSync(sql: string): { stmts?: { stmt?: unknown; stmt_location?: number; stmt_len?: number }[] };
+  scanSync(sql: string): { tokens: { start: number; end: number; text: string; tokenName: string }[] };
+}
+
 /** Converts non-decreasing UTF-8 byte offsets of `text` to UTF-16 indexes, in one pass overall. */
 function forwardByteCursor(text: string): (byteOffset: number) => number {
   let bytes = 0;
@@ -54,7 +60,7 @@ export async function splitStatements(script: string): Promise<StatementSpan[]> 
   return splitStatementsSync(parser, script);
 }
 
-export function splitStatementsSync(parser: LibPgQuery, script: string): StatementSpan[] {
+export function splitStatementsSync(parser: Pick<StatementParser, 'parseSync'>, script: string): StatementSpan[] {
   let result;
   try {
     result = parser.parseSync(script);

@@ -8,6 +8,8 @@ import type { Position } from './types.js';
 import { SourceText } from './source-text.js';
 import { as, kindOf } from './ast.js';
 import { conditionParser, doLanguage, readDoBody, type DoContext } from './plpgsql.js';
+import { describeInvalidUtf8 } from '../core/encoding.js';
+import { describeClientFeature, readScript } from '../sql/psql-features.js';
 
 /** The parts of libpg-query verification uses (the module itself, once loaded). */
 export interface Parser {
@@ -49,6 +51,8 @@ export interface TopLevelSpan {
 
 export interface SyntaxProblem {
   message: string;
+  /** What to do, when it is not "fix the SQL here" (a file that is not UTF-8, a psql feature). */
+  fix?: string;
   position: Position;
   /** The top-level statement (a DO block whose body does not parse), or null for the file. */
   statement: number | null;
@@ -73,6 +77,11 @@ export function parseMigration(parser: Parser, file: MigrationFile): ParsedFile 
   const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
   const source = new SourceText(text);
   const parsed: ParsedFile = { file, source, statements: [], topLevel: [], comments: [], header: [], syntax: [] };
+  if (file.invalidUtf8) {
+    // The engine refuses the file; the rules still read it as decoded (U+FFFD for the bad bytes).
+    const { message, hint } = describeInvalidUtf8(file.path, file.invalidUtf8);
+    parsed.syntax.push({ message, fix: hint, position: { line: file.invalidUtf8.line, column: file.invalidUtf8.column }, statement: null });
+  }
   if (text.trim() === '') return parsed; // libpg_query refuses an empty query
 
   let raw;
@@ -81,7 +90,15 @@ export function parseMigration(parser: Parser, file: MigrationFile): ParsedFile 
   } catch (error) {
     // Unlike parse-tree locations (bytes), libpg_query's error cursor counts characters (0-based).
     const cursor = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition ?? 0;
-    parsed.syntax.push({ message: firstLine((error as Error).message), position: source.positionOfIndex(charPositionToIndex(text, cursor + 1)), statement: null });
+    // psql meta-commands and COPY rows are what the engine refuses them as, not plain syntax errors.
+    const features = readScript(parser, text).features;
+    for (const feature of features) {
+      const { message, hint, line, column } = describeClientFeature(text, feature);
+      parsed.syntax.push({ message, fix: hint, position: { line, column }, statement: null });
+    }
+    if (features.length === 0) {
+      parsed.syntax.push({ message: firstLine((error as Error).message), position: source.positionOfIndex(charPositionToIndex(text, cursor + 1)), statement: null });
+    }
     // Without statements the whole file is scanned, when the scanner can read it, for the header.
     parsed.comments = commentsOutside(parser, source, []);
     parsed.header = leadingComments(parser, source, parsed.comments);
