@@ -1,11 +1,14 @@
-// Pure helpers behind the input checks: where bytes stop being UTF-8, and where
-// psql client features sit in a script (read with the real parser).
+// Pure helpers behind the input checks: where bytes stop being UTF-8, where psql
+// client features sit in a script (read with the real parser), and what is wrong
+// with a database URL (said without its password).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findInvalidUtf8, firstInvalidByte } from '../src/core/encoding.js';
 import { loadParser } from '../src/sql/statements.js';
 import { readScript } from '../src/sql/psql-features.js';
 import { lineColumnAtIndex } from '../src/core/position.js';
+import { databaseUrlProblem } from '../src/core/database-url.js';
+import { redactUrl, scrub, secretsOf } from '../src/core/redact.js';
 
 const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
 
@@ -98,4 +101,39 @@ test('a syntax error of its own is left to the server: no feature, no statements
   const after = readScript(parser, '\\i x.sql\nSELEC 1;\n');
   assert.equal(after.spans, null);
   assert.deepEqual(after.features.map((f) => f.command), ['\\i']);
+});
+
+test('database URLs: usable ones pass; a bad port or an unencoded password character is named, the password never', () => {
+  for (const ok of [
+    'postgres://u:p%23w%2Fx@db.example.com:5432/app?sslmode=require',
+    'postgresql://u:p@ss@127.0.0.1/app', // the last "@" ends the user part: this one works as written
+    'postgres://db.example.com/app?application_name=a@b',
+    'postgres://u@[::1]:5432/app',
+    'postgres:///app?host=/var/run/postgresql',
+  ]) {
+    assert.equal(databaseUrlProblem(ok), null, ok);
+  }
+  const cases: [string, RegExp][] = [
+    ['postgres://u:s3cr#et-pw@h:5432/app', /percent-encoded/],
+    ['postgres://u:s3cr/et-pw@h:5432/app', /percent-encoded/],
+    ['postgres://u:s3cr?et-pw@h:5432/app', /percent-encoded/],
+    ['postgres://u:12/s3cret-pw@h:5432/app', /percent-encoded/], // parses, as host "u" and port 12
+    ['postgres://u:s@3cr#et-pw@h/app', /percent-encoded/], // parses, with "#et-pw@h/app" as a fragment
+    ['postgres://u:s3cret-pw@h:5x32/app', /^the port "5x32" is not a number$/],
+    ['postgres://u:s3cret-pw@h:70000/app', /^the port 70000 is out of range/],
+    ['postgres://u:s3cret-pw/app', /^the port is not a number \(is the "@" before the host missing\?\)$/],
+  ];
+  for (const [url, pattern] of cases) {
+    const found = databaseUrlProblem(url);
+    assert.ok(found, url);
+    assert.match(found.problem, pattern, url);
+    for (const text of [found.problem, found.hint]) assert.ok(!/s3cr|et-pw/.test(text), `${url}: ${text}`);
+  }
+  assert.match(databaseUrlProblem('postgres://u:s3cr#et@h/app')!.hint, /@ as %40, # as %23, \/ as %2F/);
+});
+
+test('a URL that does not parse is still redacted up to its last "@", and its password scrubbed', () => {
+  const url = 'postgres://app:s3cr#et/pw@db.example.com:5432/app';
+  assert.equal(redactUrl(url), 'postgres://app:***@db.example.com:5432/app');
+  assert.equal(scrub(`failed: ${url} (s3cr#et/pw)`, secretsOf(url)).includes('s3cr'), false);
 });
