@@ -48,7 +48,13 @@ function newestIn(dir) {
   return newest;
 }
 
-/** Rebuilds the bundle when it is missing or older than a file of src/ (the repository's db:* scripts). */
+/**
+ * Builds the bundle when it is missing, and rebuilds it when a file of src/ is newer
+ * and the script was started by `npm run db:*` (a developer's edit-and-run loop).
+ * Started directly (`node scripts/db.mjs`, as the test suite does, many at once), a
+ * built bundle is used as it is: concurrent rebuilds, or a rebuild from a half-edited
+ * tree, would pull the code out from under other runs.
+ */
 export async function ensureBundle() {
   let built = 0;
   try {
@@ -56,7 +62,8 @@ export async function ensureBundle() {
   } catch {
     /* not built yet */
   }
-  if (built === 0 || newestIn(path.join(root, 'src')) > built) await buildBundle();
+  const byNpmRun = (process.env.npm_lifecycle_event ?? '').startsWith('db:');
+  if (built === 0 || (byNpmRun && newestIn(path.join(root, 'src')) > built)) await buildBundle();
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

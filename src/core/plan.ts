@@ -24,7 +24,9 @@ export type ProblemCode =
   | 'checksum-unverifiable'
   | 'sample-data-skipped'
   | 'transaction-control'
-  | 'unused-core-folder';
+  | 'unused-core-folder'
+  | 'encoding'
+  | 'psql-feature';
 
 export interface Problem {
   severity: Severity;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Database } from './driver.js';
 import { MigrateError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
+import { databaseUrlProblem } from '../core/database-url.js';
 
 /** Folder of the embedded database inside the project (git-ignored). */
 export const EMBEDDED_DIR = '.pglite';
@@ -51,6 +52,9 @@ export function targetOfUrl(root: string, value: string, origin: string): Databa
       hint: 'Use postgresql://user:password@host:5432/database, or pglite:<folder> / pglite:memory for the embedded database.',
     });
   }
+  // Caught here, not by the driver: its "Invalid URL" says neither which variable nor what is wrong.
+  const problem = databaseUrlProblem(value);
+  if (problem) throw new MigrateError('CONFIG', `${origin} cannot be used: ${problem.problem}`, { hint: problem.hint });
   return { kind: 'postgres', url: value, display: redactUrl(value), origin };
 }
 

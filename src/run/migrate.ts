@@ -7,6 +7,7 @@ import { discover, type DiscoverOptions, type Discovery } from '../discover/proj
 import { unusedCoreFolderProblems } from '../discover/core-dir.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
 import { buildPlan, hasErrors, type Plan, type PlannedMigration } from '../core/plan.js';
+import { encodingProblems } from '../core/encoding.js';
 import type { TrackedRow } from '../core/types.js';
 import { DatabaseError, MigrateError, MigrationFailedError } from '../core/errors.js';
 import { adoptChecksums, ensureTrackingSchema, readTracking, recordAppliedSql, recordedCheckSql } from '../tracking/store.js';
@@ -152,13 +153,21 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
   return planned!;
 }
 
-/** Checks that need the files' SQL understood; the parser loads only when something is pending. */
+/**
+ * Checks of the files about to run, before anything runs: their bytes must be UTF-8,
+ * and their SQL must hold no transaction control and no psql client feature. The
+ * parser loads only when something is pending and the lexical pre-filter cannot
+ * clear it.
+ */
 async function withFileChecks(plan: Plan, options: RunOptions): Promise<Plan> {
   if (options.command !== 'migrate') return plan;
   const pending = plan.items.filter((i) => i.state === 'pending').map((i) => i.file);
   if (pending.length === 0) return plan;
-  const { transactionControlProblems } = await import('../sql/transaction-control.js');
-  plan.problems.push(...(await transactionControlProblems(pending)));
+  plan.problems.push(...encodingProblems(pending));
+  // A file that is not UTF-8 must be fixed first; its decoded text is not what its author wrote.
+  const readable = pending.filter((f) => !f.invalidUtf8);
+  const { sqlFileProblems } = await import('../sql/file-checks.js');
+  plan.problems.push(...(await sqlFileProblems(readable)));
   return plan;
 }
 

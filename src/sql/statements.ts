@@ -4,9 +4,10 @@
 import type { Node } from 'libpg-query';
 import { charPositionToIndex, SourceText } from '../core/position.js';
 
-/** What splitting needs of libpg-query (the module itself, once loaded). */
+/** The parts of libpg-query that statement splitting and the pre-run checks use (the module itself, once loaded). */
 export interface StatementParser {
   parseSync(sql: string): { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
+  scanSync(sql: string): { tokens: { start: number; end: number; text: string; tokenName: string }[] };
 }
 
 export interface StatementSpan {
@@ -51,7 +52,7 @@ export async function splitStatements(script: string): Promise<StatementSpan[]> 
  * Splits a script (or a text already tabled for positions) into statements. Throws
  * SqlSyntaxError, at the place the parser gave up, when the script does not parse.
  */
-export function splitStatementsSync(parser: StatementParser, script: string | SourceText): StatementSpan[] {
+export function splitStatementsSync(parser: Pick<StatementParser, 'parseSync'>, script: string | SourceText): StatementSpan[] {
   const source = typeof script === 'string' ? new SourceText(script) : script;
   const text = source.text;
   let result;

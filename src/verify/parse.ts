@@ -8,6 +8,8 @@ import { stripBom } from '../core/text.js';
 import { splitStatementsSync, SqlSyntaxError, type StatementParser } from '../sql/statements.js';
 import { as, kindOf } from './ast.js';
 import { conditionParser, doLanguage, readDoBody, type DoContext } from './plpgsql.js';
+import { describeInvalidUtf8 } from '../core/encoding.js';
+import { describeClientFeature, readScript } from '../sql/psql-features.js';
 
 /** The parts of libpg-query verification uses (the module itself, once loaded). */
 export interface Parser extends StatementParser {
@@ -48,6 +50,8 @@ export interface TopLevelSpan {
 
 export interface SyntaxProblem {
   message: string;
+  /** What to do, when it is not "fix the SQL here" (a file that is not UTF-8, a psql feature). */
+  fix?: string;
   position: Position;
   /** The top-level statement (a DO block whose body does not parse), or null for the file. */
   statement: number | null;
@@ -72,6 +76,11 @@ export function parseMigration(parser: Parser, file: MigrationFile): ParsedFile 
   const text = stripBom(file.content);
   const source = new SourceText(text);
   const parsed: ParsedFile = { file, source, statements: [], topLevel: [], comments: [], header: [], syntax: [] };
+  if (file.invalidUtf8) {
+    // The engine refuses the file; the rules still read it as decoded (U+FFFD for the bad bytes).
+    const { message, hint } = describeInvalidUtf8(file.path, file.invalidUtf8);
+    parsed.syntax.push({ message, fix: hint, position: { line: file.invalidUtf8.line, column: file.invalidUtf8.column }, statement: null });
+  }
   if (text.trim() === '') return parsed; // libpg_query refuses an empty query
 
   let spans;
@@ -79,7 +88,15 @@ export function parseMigration(parser: Parser, file: MigrationFile): ParsedFile 
     spans = splitStatementsSync(parser, source);
   } catch (error) {
     if (!(error instanceof SqlSyntaxError)) throw error;
-    parsed.syntax.push({ message: firstLine(error.message), position: source.positionOfIndex(error.index), statement: null });
+    // psql meta-commands and COPY rows are what the engine refuses them as, not plain syntax errors.
+    const features = readScript(parser, text).features;
+    for (const feature of features) {
+      const { message, hint, line, column } = describeClientFeature(text, feature);
+      parsed.syntax.push({ message, fix: hint, position: { line, column }, statement: null });
+    }
+    if (features.length === 0) {
+      parsed.syntax.push({ message: firstLine(error.message), position: source.positionOfIndex(error.index), statement: null });
+    }
     // Without statements the whole file is scanned, when the scanner can read it, for the header.
     parsed.comments = commentsOutside(parser, source, []);
     parsed.header = leadingComments(parser, source, parsed.comments);
