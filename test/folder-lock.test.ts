@@ -12,7 +12,7 @@ import { repoRoot } from './support/project.js';
 import { acquireFolderLock } from '../src/db/folder-lock.js';
 
 const LOCK = '.tiered-migrate.lock';
-const lockModule = pathToFileURL(path.join(repoRoot, 'dist', 'src', 'db', 'folder-lock.js')).href;
+const lockModule = pathToFileURL(path.join(repoRoot, 'build', 'src', 'db', 'folder-lock.js')).href;
 
 /** A process id that was just in use and is not any more. */
 async function deadPid(): Promise<number> {

@@ -53,8 +53,6 @@ export function buildReport(args: Omit<VerifyReport, 'ok' | 'summary' | 'error'>
 /** The `--json` document. Suppressed findings are listed only with --verbose. */
 export function jsonReport(report: VerifyReport, verbose: boolean): string {
   const doc: Record<string, unknown> = {
-    version: packageVersion(),
-    schemaVersion: VERIFY_SCHEMA_VERSION,
     ok: report.ok,
     findings: report.findings.map(({ rule, severity, file, line, column, message, fix }) => ({ rule, severity, file, line, column, message, fix })),
     summary: report.summary,
@@ -63,6 +61,8 @@ export function jsonReport(report: VerifyReport, verbose: boolean): string {
     database: report.database,
   };
   if (report.error) doc.error = report.error;
+  doc.version = packageVersion();
+  doc.schemaVersion = VERIFY_SCHEMA_VERSION;
   if (verbose) {
     doc.suppressed = report.suppressed;
     doc.unusedDirectives = report.unusedDirectives.map(({ rule, reason, file, line, column }) => ({ rule, reason, file, line, column }));

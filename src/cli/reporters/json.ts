@@ -11,6 +11,6 @@ export function jsonReporter(write: (text: string) => void): (event: RunEvent) =
   return (event) => {
     if (event.type !== 'done') return;
     const { ok, command, database, migrations, error, problems } = event.result;
-    write(`${JSON.stringify({ version: packageVersion(), schemaVersion: RUN_SCHEMA_VERSION, command, ok, database, migrations, error, problems }, null, 2)}\n`);
+    write(`${JSON.stringify({ ok, command, database, migrations, error, problems, version: packageVersion(), schemaVersion: RUN_SCHEMA_VERSION }, null, 2)}\n`);
   };
 }
