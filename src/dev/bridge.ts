@@ -121,9 +121,16 @@ export async function serveSession(db: WireDatabase, options: BridgeOptions): Pr
     conn.chain = conn.chain.then(async () => {
       await holdSession();
       const params = startupParameters(conn.startup!);
-      const status = await send(conn.startup!, write(conn));
+      const chunks: Buffer[] = [];
+      const status = await send(conn.startup!, (chunk) => chunks.push(chunk));
+      let response = Buffer.concat(chunks);
+      if (waitedMs > 250 && status !== null) {
+        // Before ReadyForQuery, so that the client has it once its connect() resolves.
+        const notice = noticeResponse('00000', `tiered-migrate dev: this connection waited ${(waitedMs / 1000).toFixed(1)} s for another client to disconnect (the embedded database serves one client at a time)`);
+        response = Buffer.concat([response.subarray(0, -6), notice, response.subarray(-6)]);
+      }
+      write(conn)(response);
       conn.started = true;
-      if (waitedMs > 250) write(conn)(noticeResponse('00000', `tiered-migrate dev: this connection waited ${(waitedMs / 1000).toFixed(1)} s for another client to disconnect (the embedded database serves one client at a time)`));
       emit({ type: 'client:connected', id: conn.id, user: params.user ?? null, database: params.database ?? null, application: params.application_name || null, waitedMs });
       if (status === 'I') releaseSession();
     });

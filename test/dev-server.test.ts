@@ -1,0 +1,152 @@
+// End-to-end: `tiered-migrate dev` on a fixture project. The served database is
+// reached with a real pg.Client and with psql; saved files are applied while it
+// serves; an edited applied file is reported, not applied; a second client waits
+// for the first; Ctrl-C exits 0 and leaves the data in .pglite.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { addFiles, fixtureEnv, removeProject, repoRoot, runCli, themeConfig, writeProject } from './support/project.js';
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const files = {
+  'migrations/001_init.sql': 'CREATE TABLE IF NOT EXISTS "user" (id TEXT PRIMARY KEY, email TEXT);\n',
+  'contents/themes/t1/config/theme.config.ts': themeConfig([]),
+  'contents/themes/t1/migrations/001_prefs.sql': "CREATE TABLE IF NOT EXISTS prefs (id INT PRIMARY KEY, name TEXT);\nINSERT INTO prefs VALUES (1, 'migrated') ON CONFLICT DO NOTHING;\n",
+};
+
+describe('dev: the embedded database served over the PostgreSQL protocol', { concurrency: false }, () => {
+  let root = '';
+  let child: ChildProcess;
+  let output = '';
+  let url = '';
+  const exited = new Promise<number | null>((resolve) => {
+    before(async () => {
+      root = writeProject(files);
+      child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'db.mjs'), 'dev', '--root', root, '--port', '0', '--no-env-file'], {
+        env: fixtureEnv(root, { NEXT_PUBLIC_ACTIVE_THEME: 't1' }),
+        cwd: repoRoot,
+      });
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      child.on('exit', (code) => resolve(code));
+      url = await until('the DATABASE_URL line', () => /DATABASE_URL=(\S+)/.exec(output)?.[1], 60_000);
+    });
+  });
+  after(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    removeProject(root);
+  });
+  const port = () => new URL(url).port;
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => undefined);
+    await client.connect();
+    return client;
+  };
+  const tableExists = async (name: string) => {
+    const client = await connect();
+    try {
+      return (await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [name])).rows[0]!.t !== null;
+    } finally {
+      await client.end();
+    }
+  };
+
+  test('migrates at start, prints the URL, and a pg.Client queries a migrated table', async () => {
+    assert.match(url, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+    assert.match(output, /001_prefs\.sql executed successfully/);
+    const client = await connect();
+    try {
+      const { rows } = await client.query('SELECT id, name FROM prefs WHERE id = $1', [1]);
+      assert.deepEqual(rows, [{ id: 1, name: 'migrated' }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  test('psql connects and runs a statement', async () => {
+    const { stdout } = await run('psql', ['-h', '127.0.0.1', '-p', port(), '-U', 'postgres', '-d', 'postgres', '-Atc', 'SELECT name FROM prefs'], {
+      env: { PATH: process.env.PATH ?? '', PGCONNECT_TIMEOUT: '5' },
+      timeout: 15_000,
+    });
+    assert.equal(stdout.trim(), 'migrated');
+  });
+
+  test('a migration file saved while serving is applied within seconds, on the served database', async () => {
+    addFiles(root, { 'contents/themes/t1/migrations/002_notes.sql': 'CREATE TABLE IF NOT EXISTS notes (id INT PRIMARY KEY);\n' });
+    await until('the notes table', () => tableExists('notes'));
+    assert.match(output, /applied contents\/themes\/t1\/migrations\/002_notes\.sql/);
+  });
+
+  test('an edited applied file is reported as modified and not applied', async () => {
+    const file = path.join(root, 'migrations/001_init.sql');
+    const original = readFileSync(file, 'utf8');
+    const before = output.length;
+    writeFileSync(file, `${original}CREATE TABLE must_not_exist (id INT);\n`);
+    await until('the modified report', () => /was changed after it was applied/.test(output.slice(before)));
+    assert.match(output.slice(before), /nothing applied/);
+    assert.equal(await tableExists('must_not_exist'), false);
+    writeFileSync(file, original); // restored: the next tests see a clean plan
+    await until('the re-run after the restore', () => /nothing pending/.test(output.slice(before)));
+  });
+
+  test('a second client waits until the first disconnects; the first one\'s open transaction is rolled back', async () => {
+    const first = await connect();
+    await first.query('BEGIN');
+    await first.query("INSERT INTO prefs VALUES (2, 'uncommitted')");
+    const before = output.length;
+    const second = new pg.Client({ connectionString: url });
+    second.on('error', () => undefined);
+    const notices: string[] = [];
+    second.on('notice', (n) => notices.push(n.message ?? ''));
+    let secondConnected = false;
+    const connecting = second.connect().then(() => (secondConnected = true));
+    await until('the waiting notice of dev', () => /a second client connected \(#\d+\); it waits until the first/.test(output.slice(before)));
+    await sleep(500);
+    assert.equal(secondConnected, false, 'the second client is not let in while the first is connected');
+
+    (first as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy(); // gone mid-transaction
+    await connecting;
+    try {
+      assert.match(notices.join('\n'), /waited .* for another client to disconnect/);
+      const { rows } = await second.query<{ n: number }>('SELECT count(*)::int AS n FROM prefs');
+      assert.equal(rows[0]!.n, 1, 'the uncommitted row was rolled back');
+      const { rows: state } = await second.query<{ s: string }>("SELECT current_setting('transaction_isolation') AS s");
+      assert.equal(state.length, 1, 'the session is usable (no aborted transaction inherited)');
+      await second.query("INSERT INTO prefs VALUES (3, 'committed')");
+    } finally {
+      await second.end();
+    }
+    assert.match(output, /its open transaction was rolled back/);
+  });
+
+  test('SIGINT stops it with exit 0; the data stays in .pglite and the folder is released', async () => {
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, output);
+    assert.match(output, /Stopped/);
+    assert.equal(existsSync(path.join(root, '.pglite', '.tiered-migrate.lock')), false, 'the folder lock is released');
+    const query = await runCli(['sql', '--root', root, '--no-env-file', 'SELECT id, name FROM prefs ORDER BY id'], {});
+    assert.equal(query.code, 0, query.stderr);
+    assert.match(query.stdout, /committed/);
+    assert.doesNotMatch(query.stdout, /uncommitted/);
+    const notes = await runCli(['sql', '--root', root, '--no-env-file', "SELECT to_regclass('notes') AS t"], {});
+    assert.match(notes.stdout, /notes/);
+  });
+});
