@@ -95,6 +95,24 @@ describe('dev: the embedded database served over the PostgreSQL protocol', { con
     assert.match(output, /applied contents\/themes\/t1\/migrations\/002_notes\.sql/);
   });
 
+  test('a file saved while a client has a transaction open is applied once that transaction ends', async () => {
+    const client = await connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("INSERT INTO prefs VALUES (9, 'in a transaction')");
+      const before = output.length;
+      addFiles(root, { 'contents/themes/t1/migrations/003_later.sql': 'CREATE TABLE IF NOT EXISTS later (id INT);\n' });
+      await until('the wait for the transaction', () => /transaction open: the change is applied when it ends/.test(output.slice(before)));
+      await sleep(300);
+      const inside = await client.query<{ t: string | null }>("SELECT to_regclass('later')::text AS t");
+      assert.equal(inside.rows[0]!.t, null, 'nothing runs inside the client\'s transaction');
+      await client.query('ROLLBACK');
+      await until('the later table', async () => (await client.query<{ t: string | null }>("SELECT to_regclass('later')::text AS t")).rows[0]!.t === 'later');
+    } finally {
+      await client.end();
+    }
+  });
+
   test('an edited applied file is reported as modified and not applied', async () => {
     const file = path.join(root, 'migrations/001_init.sql');
     const original = readFileSync(file, 'utf8');
