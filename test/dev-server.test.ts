@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { addFiles, fixtureEnv, removeProject, repoRoot, runCli, themeConfig, writeProject } from './support/project.js';
+import { ResponseTail, SSL_REQUEST, isStartupMessage, nextPacket, queryMessage, requestCode, startupParameters } from '../src/dev/wire.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,6 +31,40 @@ const files = {
   'contents/themes/t1/config/theme.config.ts': themeConfig([]),
   'contents/themes/t1/migrations/001_prefs.sql': "CREATE TABLE IF NOT EXISTS prefs (id INT PRIMARY KEY, name TEXT);\nINSERT INTO prefs VALUES (1, 'migrated') ON CONFLICT DO NOTHING;\n",
 };
+
+describe('dev: wire-protocol framing (pure)', () => {
+  test('untyped packets before the startup message, typed messages after it, split anywhere', () => {
+    const ssl = Buffer.alloc(8);
+    ssl.writeInt32BE(8, 0);
+    ssl.writeInt32BE(SSL_REQUEST, 4);
+    const body = Buffer.from('user\0postgres\0database\0app\0\0');
+    const startup = Buffer.concat([Buffer.alloc(8), body]);
+    startup.writeInt32BE(startup.length, 0);
+    startup.writeInt32BE(196608, 4);
+    const first = nextPacket(Buffer.concat([ssl, startup.subarray(0, 3)]), false)!;
+    assert.equal(requestCode(first.packet), SSL_REQUEST);
+    assert.equal(nextPacket(first.rest, false), null, 'an incomplete packet waits for more bytes');
+    const second = nextPacket(Buffer.concat([first.rest, startup.subarray(3)]), false)!;
+    assert.ok(isStartupMessage(requestCode(second.packet)));
+    assert.deepEqual(startupParameters(second.packet), { user: 'postgres', database: 'app' });
+    const q = queryMessage('select 1');
+    const split = nextPacket(Buffer.concat([q, q.subarray(0, 4)]), true)!;
+    assert.deepEqual(split.packet, q);
+    assert.equal(nextPacket(split.rest, true), null);
+    assert.throws(() => nextPacket(Buffer.from([0x51, 0, 0, 0, 1]), true), /invalid message length/);
+  });
+
+  test('the transaction state is read from a response ending in ReadyForQuery, across chunks', () => {
+    const tail = new ResponseTail();
+    tail.push(Buffer.from([0x43, 0, 0, 0, 9, 0x42, 0x45, 0x47, 0x49, 0x4e, 0, 0x5a, 0, 0]));
+    assert.equal(tail.readyStatus(), null);
+    tail.push(Buffer.from([0, 5, 0x54]));
+    assert.equal(tail.readyStatus(), 'T');
+    tail.reset();
+    tail.push(Buffer.from([0x31, 0, 0, 0, 4])); // ParseComplete alone: no ReadyForQuery yet
+    assert.equal(tail.readyStatus(), null);
+  });
+});
 
 describe('dev: the embedded database served over the PostgreSQL protocol', { concurrency: false }, () => {
   let root = '';
