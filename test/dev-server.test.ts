@@ -190,7 +190,10 @@ describe('dev: the embedded database served over the PostgreSQL protocol', { con
     assert.match(output, /its open transaction was rolled back/);
   });
 
-  test('SIGINT stops it with exit 0; the data stays in .pglite and the folder is released', async () => {
+  test('SIGINT stops it with exit 0, even with a client inside a transaction; the data stays in .pglite and the folder is released', async () => {
+    const open = await connect();
+    await open.query('BEGIN');
+    await open.query("INSERT INTO prefs VALUES (4, 'uncommitted at the stop')");
     child.kill('SIGINT');
     assert.equal(await exited, 0, output);
     assert.match(output, /Stopped/);
@@ -199,6 +202,7 @@ describe('dev: the embedded database served over the PostgreSQL protocol', { con
     assert.equal(query.code, 0, query.stderr);
     assert.match(query.stdout, /committed/);
     assert.doesNotMatch(query.stdout, /uncommitted/);
+    await open.end().catch(() => undefined);
     const notes = await runCli(['sql', '--root', root, '--no-env-file', "SELECT to_regclass('notes') AS t"], {});
     assert.match(notes.stdout, /notes/);
   });

@@ -66,6 +66,8 @@ interface Connection {
   /** Serialises this connection's messages. */
   chain: Promise<void>;
   closed: boolean;
+  /** Settles once the socket closed and its hand-over (if it was served) is scheduled. */
+  gone: Promise<void>;
 }
 
 /** Listens on host:port and serves PGlite's single session to one client at a time. */
@@ -229,7 +231,18 @@ export async function serveSession(db: WireDatabase, options: BridgeOptions): Pr
 
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
-    const conn: Connection = { id: nextId++, socket, buffer: Buffer.alloc(0), started: false, startup: null, arrivedAt: Date.now(), chain: Promise.resolve(), closed: false };
+    let gone: () => void = () => undefined;
+    const conn: Connection = {
+      id: nextId++,
+      socket,
+      buffer: Buffer.alloc(0),
+      started: false,
+      startup: null,
+      arrivedAt: Date.now(),
+      chain: Promise.resolve(),
+      closed: false,
+      gone: new Promise((resolve) => (gone = resolve)),
+    };
     all.add(conn);
     socket.on('data', (data) => {
       conn.buffer = conn.buffer.length === 0 ? data : Buffer.concat([conn.buffer, data]);
@@ -242,6 +255,7 @@ export async function serveSession(db: WireDatabase, options: BridgeOptions): Pr
       const queued = waiting.indexOf(conn);
       if (queued >= 0) waiting.splice(queued, 1);
       if (served === conn) handOver(conn);
+      gone();
     });
   });
 
@@ -277,9 +291,10 @@ export async function serveSession(db: WireDatabase, options: BridgeOptions): Pr
     async close() {
       closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const conn of [...all]) conn.socket.destroy();
-      // 'close' events of the sockets come asynchronously; then the hand-over runs.
-      await new Promise((r) => setImmediate(r));
+      const connections = [...all];
+      for (const conn of connections) conn.socket.destroy();
+      // A socket's 'close' comes asynchronously and schedules its hand-over (the rollback).
+      await Promise.all(connections.map((c) => c.gone));
       await lastHandover;
       await closed;
     },

@@ -16,7 +16,8 @@ MIGRATE_DATABASE_URL / DATABASE_URL), then serves that same database over the
 PostgreSQL protocol on ${DEFAULT_DEV_HOST}:${DEFAULT_DEV_PORT} and prints the DATABASE_URL for the
 app. While it serves, migration files saved in contents/ and the core folder are
 applied within a second or two (after the connected client's open transaction, if
-any); a change to an applied file is reported, never applied. A server URL in
+any); a change to an applied file is reported, never applied. A failed file does not
+stop dev: fix it and save it again. A server URL in
 DATABASE_URL is ignored: dev always serves the embedded database.
 
 One client at a time: the embedded database is a single PostgreSQL session. A second
