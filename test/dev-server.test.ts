@@ -207,3 +207,24 @@ describe('dev: the embedded database served over the PostgreSQL protocol', { con
     assert.match(notes.stdout, /notes/);
   });
 });
+
+describe('dev: refusals', () => {
+  test('a port in use is a configuration error (exit 2), and the folder is released', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busy = (blocker.address() as import('node:net').AddressInfo).port;
+    const root = writeProject(files);
+    try {
+      const run = await runCli(['dev', '--root', root, '--no-env-file', '--port', String(busy)], { NEXT_PUBLIC_ACTIVE_THEME: 't1' });
+      assert.equal(run.code, 2, run.stdout + run.stderr);
+      assert.match(run.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${busy}: EADDRINUSE`));
+      assert.equal(existsSync(path.join(root, '.pglite', '.tiered-migrate.lock')), false);
+      const usage = await runCli(['dev', '--root', root, '--port', 'many'], {});
+      assert.equal(usage.code, 2);
+    } finally {
+      blocker.close();
+      removeProject(root);
+    }
+  });
+});
