@@ -4,7 +4,7 @@
 // for the first; Ctrl-C exits 0 and leaves the data in .pglite.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -116,7 +116,8 @@ describe('dev: the embedded database served over the PostgreSQL protocol', { con
     }
   });
 
-  test('psql connects and runs a statement', async () => {
+  const psqlMissing = spawnSync('psql', ['--version']).error ? 'psql is not installed' : false;
+  test('psql connects and runs a statement', { skip: psqlMissing }, async () => {
     const { stdout } = await run('psql', ['-h', '127.0.0.1', '-p', port(), '-U', 'postgres', '-d', 'postgres', '-Atc', 'SELECT name FROM prefs'], {
       env: { PATH: process.env.PATH ?? '', PGCONNECT_TIMEOUT: '5' },
       timeout: 15_000,
