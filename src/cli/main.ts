@@ -15,6 +15,9 @@ Commands:
   verify             check migrations against the team checklist, and the database against them
   new <description>  create the next migration file from the standard template
   init               set up an app: the default theme, its plugins, the db:* scripts
+  dev                migrate the embedded database, serve it on 127.0.0.1:54329, apply saved files
+  sql "<SQL>"        run one statement on the configured database and print its rows (alias: query)
+  reset --yes        drop and rebuild a development database, then migrate it
 
 Run ${PROGRAM} <command> --help for the options of a command.
   -v, --version      print the version
@@ -30,6 +33,10 @@ const COMMANDS: Record<string, () => Promise<CommandMain>> = {
   verify: async () => (await import('./commands/verify.js')).verifyCommand,
   new: async () => (await import('./commands/new.js')).newCommand,
   init: async () => (await import('./commands/init.js')).initCommand,
+  dev: async () => (await import('./commands/dev.js')).devCommand,
+  sql: async () => (await import('./commands/sql.js')).sqlCommand,
+  query: async () => (await import('./commands/sql.js')).sqlCommand,
+  reset: async () => (await import('./commands/reset.js')).resetCommand,
 };
 
 /** Runs the command line and returns the process exit code. */
