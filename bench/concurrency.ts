@@ -5,7 +5,7 @@
 // migrated database (nothing to do): what N processes cost to start and plan on
 // this machine, the floor under the first figure. Not part of `npm run bench` or `npm test`.
 //
-//   npm run build && node dist/bench/concurrency.js [--url postgres://…] [--runners 1,4,10] [--trials 5] [--shape s100]
+//   npm run build && npx tsc -p bench/tsconfig.json && node bench/dist/concurrency.js [--url postgres://…] [--runners 1,4,10] [--trials 5] [--shape s100]
 //
 // The URL (default TEST_DATABASE_URL) is an admin connection: a scratch database
 // is created and dropped per trial. Trials rotate the runner counts, so a drift in

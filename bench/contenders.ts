@@ -6,6 +6,14 @@ import { resolveBinary } from 'dbmate';
 import type { CommandSpec } from './measure.js';
 import type { PreparedCorpus } from './workspace.js';
 
+/** The floor's script (in bench/, copied into the engine snapshot so it loads the engine's `pg`). */
+export const FLOOR_SCRIPT = 'floor-select-one.mjs';
+
+/** node-pg-migrate's folder in the benchmark's own install (bench/package.json), not the package's. */
+export function nodePgMigrateDir(repoRoot: string): string {
+  return path.join(repoRoot, 'bench', 'node_modules', 'node-pg-migrate');
+}
+
 export type ContenderId = 'floor' | 'dbmate' | 'node-pg-migrate' | 'ours';
 
 /** Server scenarios: every contender takes part (a command of null means "has no such command"). */
@@ -24,14 +32,18 @@ export interface Contender {
   command(scenario: ServerScenario, corpus: PreparedCorpus, db: Connection): CommandSpec | null;
 }
 
-/** Where the tools live: this repository and its node_modules. */
+/**
+ * Where the tools live: the engine and its dependencies in this repository and
+ * its node_modules, the peers in the benchmark's own install (bench/node_modules).
+ */
 export interface Toolbox {
   repoRoot: string;
   /**
-   * A copy of the engine (`scripts/` and `dist/src/`) taken when the benchmark
-   * starts, inside the repository so `pg` and the rest still resolve from its
-   * node_modules: a rebuild of dist/ during a run cannot change what is measured
-   * half-way, or break a run while tsc rewrites a file.
+   * A copy of the engine (`scripts/` and `dist/src/`) and of the floor script,
+   * taken when the benchmark starts: a rebuild of dist/ during a run cannot
+   * change what is measured half-way, or break a run while tsc rewrites a file.
+   * Its node_modules links to the repository's, so `pg` and the rest resolve
+   * from the package's own install, never from bench/node_modules.
    */
   engineRoot: string;
   node: string;
@@ -53,7 +65,7 @@ export function contenders(tools: Toolbox): Contender[] {
           env: {},
         };
       }
-      return { file: node, args: [path.join(tools.repoRoot, 'bench', 'floor-select-one.mjs')], cwd: corpus.workDir, env: { DATABASE_URL: db.url() } };
+      return { file: node, args: [path.join(tools.engineRoot, FLOOR_SCRIPT)], cwd: corpus.workDir, env: { DATABASE_URL: db.url() } };
     },
   };
   const dbmateBinary = resolveBinary();
@@ -81,7 +93,7 @@ export function contenders(tools: Toolbox): Contender[] {
       // --no-verbose: its default prints every statement, which none of the others do.
       return {
         file: node,
-        args: [path.join(tools.repoRoot, 'node_modules', 'node-pg-migrate', 'bin', 'node-pg-migrate.js'), 'up', '-m', corpus.npmMigrations, '--no-single-transaction', '--no-verbose'],
+        args: [path.join(nodePgMigrateDir(tools.repoRoot), 'bin', 'node-pg-migrate.js'), 'up', '-m', corpus.npmMigrations, '--no-single-transaction', '--no-verbose'],
         cwd: corpus.workDir,
         env: { DATABASE_URL: db.url() },
       };

@@ -3,12 +3,12 @@
 // medians and ratios to the floor. Everything it creates (databases, folders)
 // is removed at the end, also on failure or interrupt.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { resolveBinary } from 'dbmate';
-import { contenders, oursEmbedded, oursVerify, type Contender, type ContenderId, type ServerScenario, type Toolbox } from './contenders.js';
+import { contenders, FLOOR_SCRIPT, nodePgMigrateDir, oursEmbedded, oursVerify, type Contender, type ContenderId, type ServerScenario, type Toolbox } from './contenders.js';
 import { databaseUrl, openDatabasePool, type DatabasePool } from './databases.js';
 import { importProbes, importTimer, readLoadTrace, withLoadTrace, type ImportTime } from './loads.js';
 import { machineInfo } from './machine.js';
@@ -343,7 +343,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     pool = await openDatabasePool(options.adminUrl);
     proxy = await startCountingProxy(pool.server.host, pool.server.port);
-    const nodePgMigrate = JSON.parse(await readFile(path.join(repoRoot, 'node_modules', 'node-pg-migrate', 'package.json'), 'utf8')) as { version: string };
+    const nodePgMigrate = JSON.parse(await readFile(path.join(nodePgMigrateDir(repoRoot), 'package.json'), 'utf8')) as { version: string };
     const built = statSync(cli).mtimeMs;
     if (newestMtime(path.join(repoRoot, 'src')) > built) progress('bench: note: src/ has changes newer than dist/; the engine measured is the last build');
     await snapshotEngine(repoRoot, tools.engineRoot);
@@ -433,11 +433,21 @@ async function measureImports(ctx: Context): Promise<ImportTime[]> {
   return times;
 }
 
-/** Copies scripts/ and dist/src/ into `engineRoot`: the engine measured stays the same for the whole run. */
+/**
+ * Copies scripts/, dist/src/ and the floor script into `engineRoot`: the engine
+ * measured stays the same for the whole run. The snapshot lies under bench/, whose
+ * node_modules (the peers' install, with a `pg` of its own as node-pg-migrate's
+ * peer) would come first when the engine resolves a package: the link to the
+ * repository's node_modules makes the engine and the floor load what the package
+ * installs, as they do outside the benchmark.
+ */
 async function snapshotEngine(repoRoot: string, engineRoot: string): Promise<void> {
   await mkdir(engineRoot, { recursive: true });
   await cp(path.join(repoRoot, 'scripts'), path.join(engineRoot, 'scripts'), { recursive: true });
   await cp(path.join(repoRoot, 'dist', 'src'), path.join(engineRoot, 'dist', 'src'), { recursive: true });
+  await cp(path.join(repoRoot, 'bench', FLOOR_SCRIPT), path.join(engineRoot, FLOOR_SCRIPT));
+  // A link, not a copy: rm() of the work folder removes the link, never what it points at.
+  await symlink(path.join(repoRoot, 'node_modules'), path.join(engineRoot, 'node_modules'), 'dir');
 }
 
 /** Latest modification time of any file under `dir` (0 when there is none). */

@@ -24,7 +24,9 @@ export const USAGE = `Usage: npm run bench -- [options]
 
 Benchmarks db:migrate, db:status and db:verify against the floor (psql; a bare
 node + pg SELECT 1) and against dbmate and node-pg-migrate, on generated corpora.
-Build first (npm run build): the engine and the harness run from dist/.
+Build the engine first (npm run build): it runs from dist/src/. npm run bench
+installs the peers into bench/node_modules (bench/package.json) and builds the
+harness into bench/dist/ when needed.
 
 Modes:
   (none)            every corpus and scenario (embedded PGlite on medium), 5 timed runs each;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { generateProject, writeProject, SHAPES, fileCount, BENCH_THEME, type ShapeName } from './corpus.js';
 
-/** This repository (dist/bench/ → ../..). */
+/** This repository (bench/dist/ or build/bench/ → ../..). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface Corpus {
@@ -80,7 +80,8 @@ export interface Runner {
 /** Starts one `migrate --json` runner of the CLI on `corpus` against `url`. */
 export function startRunner(corpus: Corpus, url: string): Runner {
   const started = performance.now();
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', DATABASE_URL: url, NEXT_PUBLIC_ACTIVE_THEME: corpus.theme };
+  // The corpus brings its own core tier (in an app it ships with the package).
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', DATABASE_URL: url, NEXT_PUBLIC_ACTIVE_THEME: corpus.theme, MIGRATE_CORE_DIR: 'migrations' };
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'db.mjs'), 'migrate', '--root', corpus.root, '--json', '--no-env-file'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

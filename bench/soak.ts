@@ -7,7 +7,7 @@
 //     database ends as the clean run left it (schema, tracking rows, row counts).
 // Not part of `npm test` (a two-kill trial of it is); not part of `npm run bench`.
 //
-//   npm run build && node dist/bench/soak.js [--url postgres://…] [--concurrent 3] [--kills 20] [--runners 10]
+//   npm run build && npx tsc -p bench/tsconfig.json && node bench/dist/soak.js [--url postgres://…] [--concurrent 3] [--kills 20] [--runners 10]
 import { parseArgs } from 'node:util';
 import {
   checkExactlyOnce,

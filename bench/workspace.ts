@@ -7,6 +7,7 @@ import { generateProject, generateRowsProject, writeProject, SHAPES, fileCount, 
 import { oursDryRun, type Toolbox } from './contenders.js';
 import { databaseUrl, type DatabasePool } from './databases.js';
 import { displayCommand, measure, tail } from './measure.js';
+import { stripBom } from '../src/core/text.js';
 
 export type CorpusName = 'small' | ShapeName | 'rows';
 
@@ -103,8 +104,7 @@ export async function prepareCorpus(name: CorpusName, options: { workRoot: strin
   const script: string[] = [];
   for (const [index, relative] of files.entries()) {
     const absolute = path.join(root, relative);
-    let content = await readFile(absolute, 'utf8');
-    if (content.charCodeAt(0) === 0xfeff) content = content.slice(1);
+    const content = stripBom(await readFile(absolute, 'utf8'));
     const flat = flatName(index, relative);
     script.push(`BEGIN;\n\\i '${absolute.replaceAll("'", "''")}'\nCOMMIT;`);
     await writeFile(path.join(dbmateMigrations, flat), `-- migrate:up\n${content}\n-- migrate:down\n`);

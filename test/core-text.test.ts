@@ -7,10 +7,10 @@ import path from 'node:path';
 import { lineColumnAtCharPosition, lineColumnAtByteOffset } from '../src/core/position.js';
 import { loadThemeConfigParser, readPluginsFromThemeConfig } from '../src/discover/theme-config.js';
 
-await loadThemeConfigParser();
+const oxc = await loadThemeConfigParser();
 import { MigrateError } from '../src/core/errors.js';
 import { redactUrl, scrub, secretsOf } from '../src/core/redact.js';
-import { loadEnvFiles } from '../src/cli/env-files.js';
+import { loadEnvFiles } from '../src/api/env-files.js';
 
 test('PostgreSQL character positions map to line and column, astral characters counted once', () => {
   const sql = '-- 😀 comment\nSELECT 1;\r\n  SELECT foo FROM bar;';
@@ -35,19 +35,19 @@ export const config = {
 } satisfies ThemeConfig;
 export default config;
 `;
-  assert.deepEqual(readPluginsFromThemeConfig(source, 'theme.config.ts'), ['ai', 'billing', 'crm']);
-  assert.deepEqual(readPluginsFromThemeConfig(`const PLUGINS = ['a'] as const;\nexport default { plugins: PLUGINS };`, 'x.ts'), ['a']);
-  assert.deepEqual(readPluginsFromThemeConfig(`export default { name: 'x' };`, 'x.ts'), []);
+  assert.deepEqual(readPluginsFromThemeConfig(oxc, source, 'theme.config.ts'), ['ai', 'billing', 'crm']);
+  assert.deepEqual(readPluginsFromThemeConfig(oxc, `const PLUGINS = ['a'] as const;\nexport default { plugins: PLUGINS };`, 'x.ts'), ['a']);
+  assert.deepEqual(readPluginsFromThemeConfig(oxc, `export default { name: 'x' };`, 'x.ts'), []);
 });
 
 test('theme config: a non-literal plugins value is an error with line and column', () => {
   const source = `import { list } from './list';\nexport default {\n  plugins: list(),\n};\n`;
   assert.throws(
-    () => readPluginsFromThemeConfig(source, 'contents/themes/t/config/theme.config.ts'),
+    () => readPluginsFromThemeConfig(oxc, source, 'contents/themes/t/config/theme.config.ts'),
     (error: unknown) => error instanceof MigrateError && error.code === 'THEME_CONFIG' && error.line === 3 && error.column === 12 && /literal array/.test(error.message),
   );
-  assert.throws(() => readPluginsFromThemeConfig(`export default { plugins: ['a', name] };`, 'x.ts'), /string literal/);
-  assert.throws(() => readPluginsFromThemeConfig(`export default { plugins: [ };`, 'x.ts'), /cannot parse/);
+  assert.throws(() => readPluginsFromThemeConfig(oxc, `export default { plugins: ['a', name] };`, 'x.ts'), /string literal/);
+  assert.throws(() => readPluginsFromThemeConfig(oxc, `export default { plugins: [ };`, 'x.ts'), /cannot parse/);
 });
 
 test('passwords are redacted from URLs and from free text', () => {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { backends, connectForTest } from './support/backends.js';
-import { removeProject, repoRoot, runCli, themeConfig, writeProject } from './support/project.js';
+import { fixtureEnv, removeProject, repoRoot, runCli, themeConfig, writeProject } from './support/project.js';
 
 const server = backends.find((b) => b.name === 'postgres')!;
 const pglite = backends.find((b) => b.name === 'pglite')!;
@@ -44,7 +44,7 @@ test('a runner killed in the middle of a file leaves nothing of it; the next run
     'contents/themes/t1/config/theme.config.ts': themeConfig([]),
   });
   try {
-    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, NEXT_PUBLIC_ACTIVE_THEME: 't1', NO_COLOR: '1' };
+    const env = fixtureEnv(root, { DATABASE_URL: db.url, NEXT_PUBLIC_ACTIVE_THEME: 't1' });
     const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'run-migrations.mjs'), '--root', root, '--no-env-file'], { env });
     let out = '';
     await new Promise<void>((resolve) => {

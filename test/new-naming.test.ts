@@ -1,7 +1,8 @@
 // db:new's pure parts: descriptions to snake case, what it refuses, numbering.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkTableName, describe, formatNumber, nextNumber, tableFromDescription, toSnake } from '../src/scaffold/naming.js';
+import { checkTableName, describe, nextNumber, tableFromDescription } from '../src/scaffold/naming.js';
+import { formatNumber, toSnake } from '../src/core/naming.js';
 import { isoDate } from '../src/scaffold/template.js';
 
 test('descriptions become snake case, and a sentence for the header', () => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const distTests = path.join(here, '..', 'dist', 'test');
+const distTests = path.join(here, '..', 'build', 'test');
 
 function freePort() {
   return new Promise((resolve, reject) => {

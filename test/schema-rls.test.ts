@@ -24,7 +24,11 @@ const OWNED_TABLES = [
   { table: 'ai_completions', owner: 'userId' },
 ] as const;
 
-/** The documented run for the default theme: 7 core files, the theme's, billing's, tasks (2), completions (1). */
+/**
+ * The documented run for the default theme: 7 core files, the theme's, billing's,
+ * tasks (2), completions (1). Checked as an ordered subsequence of the real run, so a
+ * migration a team adds to these folders does not break the suite.
+ */
 const DEFAULT_THEME_RUN = [
   'migrations/001_better_auth_and_functions.sql',
   'migrations/002_auth_tables.sql',
@@ -70,6 +74,9 @@ const EXPECTED_PRIVILEGES: Record<string, string[]> = {
     'verification: DELETE, INSERT, SELECT, UPDATE',
   ],
 };
+
+/** The shipped schema's tables (a table a team adds is not this test's business). */
+const SHIPPED_TABLES = [...new Set([...Object.values(EXPECTED_PRIVILEGES).flat().map((line) => line.split(':')[0]!), ...OWNED_TABLES.map((o) => o.table), 'verification'])];
 
 /** Ids of the fixture rows, per user. */
 interface UserRows {
@@ -232,9 +239,11 @@ for (const backend of backends) {
 
     test('the CLI applies the documented run for the default theme', (t) => {
       if (!client(t)) return;
+      const paths = applied.map((m) => m.path);
       assert.deepEqual(
-        applied.map((m) => m.path),
+        paths.filter((p) => DEFAULT_THEME_RUN.includes(p as string)),
         DEFAULT_THEME_RUN,
+        'the documented files run, in the documented order',
       );
       assert.ok(applied.every((m) => m.status === 'applied'), JSON.stringify(applied.map((m) => m.status)));
     });
@@ -267,10 +276,9 @@ for (const backend of backends) {
          WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname NOT LIKE '\\_%'
          ORDER BY 1`,
       );
-      assert.deepEqual(
-        tables.map((r) => r.name),
-        ['account', 'ai_completions', 'api_audit_log', 'api_key', 'billing_plans', 'billing_subscriptions', 'session', 'tasks', 'theme_preferences', 'user', 'users_metas', 'verification'],
-      );
+      // Every shipped table exists; a table a team adds must follow the same rules.
+      const names = tables.map((r) => r.name);
+      for (const shipped of SHIPPED_TABLES) assert.ok(names.includes(shipped), `${shipped} missing`);
       for (const r of tables) {
         assert.equal(r.rls, true, `${r.name}: RLS disabled`);
         assert.ok(Number(r.policies) > 0, `${r.name}: no policy`);
@@ -295,6 +303,7 @@ for (const backend of backends) {
           `WITH tables AS (
              SELECT c.oid, c.relname FROM pg_class c
              WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname NOT LIKE '\\_%'
+               AND c.relname = ANY($2::text[])
            ), privs AS (
              SELECT t.relname, p.priv,
                     CASE WHEN has_table_privilege($1, t.oid, p.priv) THEN p.priv
@@ -309,7 +318,7 @@ for (const backend of backends) {
            )
            SELECT relname || ': ' || string_agg(granted, ', ' ORDER BY granted) AS line
            FROM privs GROUP BY relname ORDER BY relname`,
-          [role],
+          [role, SHIPPED_TABLES],
         );
         assert.deepEqual(
           rows.map((r) => r.line),
@@ -637,7 +646,7 @@ for (const backend of backends) {
         ),
       });
       const before = await snapshot();
-      assert.equal(applied.length, DEFAULT_THEME_RUN.length);
+      assert.ok(DEFAULT_THEME_RUN.every((p) => applied.some((m) => m.path === p)));
       await db.query('BEGIN');
       try {
         for (const m of applied) {
@@ -660,10 +669,10 @@ for (const backend of backends) {
       const { exitCode, report } = await runMigrateCli(handle.url, 'minimal');
       db = await connectForTest(handle.url);
       assert.equal(exitCode, 0, JSON.stringify(report.error));
-      assert.deepEqual(
-        report.migrations.filter((m) => m.status === 'applied').map((m) => m.path),
-        ['contents/themes/minimal/migrations/001_minimal_notes.sql'],
-      );
+      // Only the minimal theme's own files run: everything else was applied already.
+      const switched = report.migrations.filter((m) => m.status === 'applied').map((m) => m.path);
+      assert.ok(switched.includes('contents/themes/minimal/migrations/001_minimal_notes.sql'), JSON.stringify(switched));
+      assert.ok(switched.every((p) => p?.startsWith('contents/themes/minimal/')), JSON.stringify(switched));
       await asRole(db, 'authenticated', fx.a.id, async (s) => {
         assertAffects(await s.attempt(`INSERT INTO "minimal_notes" ("userId", body) VALUES ($1, 'mine')`, [fx.a.id]), 1, 'A writing a note');
         assertRlsRejects(await s.attempt(`INSERT INTO "minimal_notes" ("userId", body) VALUES ($1, 'planted')`, [fx.b.id]), 'A writing a note for B');

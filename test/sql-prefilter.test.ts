@@ -1,12 +1,13 @@
 // The lexical pre-filter that keeps the parser off the common path must never
 // clear a script the real parser would flag (soundness), and should clear the
-// usual migration (DO blocks, comments, strings).
+// usual migration (DO blocks, comments, strings, backslashes inside strings).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { mayContainTransactionControl } from '../src/sql/statement-starts.js';
-import { loadParser, splitStatementsSync } from '../src/sql/statements.js';
+import { mayNeedParser } from '../src/sql/statement-starts.js';
+import { loadParser } from '../src/sql/statements.js';
+import { readScript } from '../src/sql/psql-features.js';
 import { repoRoot } from './support/project.js';
 
 const flagged = [
@@ -22,6 +23,13 @@ const flagged = [
   '/* a /* nested */ comment */ COMMIT;',
   '-- c\nEND',
   'SELECT $1; COMMIT;',
+  '\\i other.sql\nSELECT 1;',
+  'SELECT 1;\n  \\set x 1\n',
+  'SELECT 1 \\gset',
+  'CREATE TABLE t (a int);\nCOPY t (a) FROM STDIN;\n1\n2\n\\.\n',
+  "copy t from stdin with (format csv);\n1,'x\n",
+  'COPY t FROM STDIN;',
+  "SELECT 'a'; \\echo done",
 ];
 const cleared = [
   'DO $$ BEGIN PERFORM 1; COMMIT; END $$;',
@@ -33,32 +41,37 @@ const cleared = [
   '/* ; COMMIT; */ SELECT 1;',
   'CREATE TABLE begin_end (id int); SELECT committed FROM x;',
   'CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END; $$ LANGUAGE plpgsql;',
+  "SELECT 'C:\\temp\\x', E'\\n\\'', $$ \\ $$;",
+  '-- \\i other.sql\n/* \\set x */ SELECT "back\\slash";',
+  "DO $$ BEGIN RAISE NOTICE 'a \\ b'; END $$;",
+  'CREATE TABLE copy_log (id int); SELECT copy FROM copy_log;',
 ];
 const unsure = ["SELECT 'unterminated", 'DO $$ BEGIN', '/* open comment', 'SELECT "open'];
 
-test('flags every script whose statements may start with a transaction keyword', () => {
-  for (const sql of flagged) assert.equal(mayContainTransactionControl(sql), true, sql);
+test('flags every script whose statements may start with a transaction keyword or COPY, or that holds a psql meta-command', () => {
+  for (const sql of flagged) assert.equal(mayNeedParser(sql), true, sql);
 });
 
-test('clears keywords inside comments, strings, identifiers and dollar-quoted bodies', () => {
-  for (const sql of cleared) assert.equal(mayContainTransactionControl(sql), false, sql);
+test('clears keywords and backslashes inside comments, strings, identifiers and dollar-quoted bodies', () => {
+  for (const sql of cleared) assert.equal(mayNeedParser(sql), false, sql);
 });
 
 test('answers "maybe" for unterminated constructs, leaving the decision to the parser', () => {
-  for (const sql of unsure) assert.equal(mayContainTransactionControl(sql), true, sql);
+  for (const sql of unsure) assert.equal(mayNeedParser(sql), true, sql);
 });
 
-test('sound against the real parser: whatever libpg_query sees as transaction control is flagged', async () => {
+test('sound against the real parser: whatever the pre-run checks would flag is flagged', async () => {
   const parser = await loadParser();
+  let checked = 0;
   for (const sql of [...flagged, ...cleared]) {
-    let hasTransaction = false;
-    try {
-      hasTransaction = splitStatementsSync(parser, sql).some((s) => 'TransactionStmt' in s.node);
-    } catch {
-      continue; // not SQL the server would run either
+    const { spans, features } = readScript(parser, sql);
+    const hasTransaction = (spans ?? []).some((s) => 'TransactionStmt' in s.node);
+    if (hasTransaction || features.length > 0) {
+      checked++;
+      assert.equal(mayNeedParser(sql), true, sql);
     }
-    if (hasTransaction) assert.equal(mayContainTransactionControl(sql), true, sql);
   }
+  assert.equal(checked, flagged.length, 'the parser side finds each flagged script too');
 });
 
 test("the project's own migrations need no parser", () => {
@@ -73,5 +86,5 @@ test("the project's own migrations need no parser", () => {
   walk(path.join(repoRoot, 'migrations'));
   walk(path.join(repoRoot, 'contents'));
   assert.ok(files.length >= 12);
-  for (const file of files) assert.equal(mayContainTransactionControl(readFileSync(file, 'utf8')), false, file);
+  for (const file of files) assert.equal(mayNeedParser(readFileSync(file, 'utf8')), false, file);
 });

@@ -94,7 +94,7 @@ test('human output: findings grouped by file with their fix, then one summary li
   assert.match(lines[fileLine + 1]!, /^ {2}4:1 +error +idempotent +CREATE TABLE "notes" without IF NOT EXISTS/);
   assert.match(lines[fileLine + 2]!, /→ Write CREATE TABLE IF NOT EXISTS "notes"\./);
   assert.match(lines[fileLine + 3]!, /^ {2}4:90 +warning +updated-at/);
-  assert.match(run.stdout, /Database not checked: no MIGRATE_DATABASE_URL or DATABASE_URL/);
+  assert.match(run.stdout, /Database not checked: no MIGRATE_DATABASE_URL, DIRECT_URL or DATABASE_URL/);
 });
 
 test('--verbose lists silenced findings with their reasons', async () => {

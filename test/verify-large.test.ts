@@ -11,7 +11,7 @@ import { repoRoot, removeProject, themeConfig, writeProject } from './support/pr
 import { BASE } from './fixtures/verify/helpers.js';
 import { tableTemplate } from '../src/scaffold/template.js';
 import { discover } from '../src/discover/project.js';
-import { loadThemeConfigParser } from '../src/discover/theme-config.js';
+import { locateCore } from '../src/discover/core-dir.js';
 import { loadParser } from '../src/sql/statements.js';
 import { verifyStatic } from '../src/verify/verify.js';
 
@@ -63,8 +63,7 @@ const cpuMs = () => {
 
 // Wall-clock and CPU time are printed for a reader; `npm run bench` measures the target.
 test('2,000 realistic files: static verification finds nothing', async (t) => {
-  await loadThemeConfigParser();
-  const discovered = discover(root, 'big');
+  const discovered = await discover({ root, theme: 'big', core: locateCore(root, { dir: 'migrations', origin: 'option' }) });
   assert.equal(discovered.files.length, 2000);
   const parser = await loadParser();
   const wall: number[] = [];
@@ -88,8 +87,8 @@ test('2,000 realistic files: static verification finds nothing', async (t) => {
 test('2,000 realistic files: the CLI checks them all and exits 0 with ok JSON', (t) => {
   // The CLI in a fresh process, which reports its own CPU time when it is done.
   const script = `
-    const { main } = await import(${JSON.stringify(pathToFileURL(path.join(repoRoot, 'dist', 'src', 'cli', 'main.js')).href)});
-    const code = await main(${JSON.stringify(['verify', '--root', root, '--theme', 'big', '--no-db', '--no-env-file', '--json'])});
+    const { main } = await import(${JSON.stringify(pathToFileURL(path.join(repoRoot, 'dist', 'cli.js')).href)});
+    const code = await main(${JSON.stringify(['verify', '--root', root, '--core-dir', 'migrations', '--theme', 'big', '--no-db', '--no-env-file', '--json'])});
     const { user, system } = process.cpuUsage();
     process.stderr.write('cpu ' + (user + system) / 1000 + '\\n');
     process.exitCode = code;`;

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'CONNECTION_LOST'
   | 'VALIDATION'
   | 'MIGRATION_FAILED'
+  | 'ABORTED'
   | 'DATABASE';
 
 export interface ErrorLocation {

@@ -15,6 +15,20 @@ export function followsConvention(filename: string): boolean {
   return CONVENTION.test(filename);
 }
 
+/** A file number as the convention writes it: `7n` → `007` (longer numbers as they are). */
+export function formatNumber(n: bigint): string {
+  return String(n).padStart(3, '0');
+}
+
+/** `Add taskPriority` → `add_task_priority`: words joined by `_`, lower case, nothing else. */
+export function toSnake(text: string): string {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
 /** Development-only data files: `*sample_data*` or `*sample-data*`. */
 export function isSampleData(filename: string): boolean {
   return filename.includes('sample_data') || filename.includes('sample-data');

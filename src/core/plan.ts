@@ -3,9 +3,11 @@
 // different readings of the same plan.
 import type { MigrationFile, Source, TrackedRow } from './types.js';
 import { TRACKING_TABLES, describeRow, fileKey, rowFolderKey, rowKey, sourceFolderKey } from './tracking.js';
-import { followsConvention, leadingNumber } from './naming.js';
+import { leadingNumber } from './naming.js';
+import { filesByFolder, nameFault, numberedAcrossTier, numberGaps, sharedNumbers } from './numbering.js';
 import { isKnownAlgorithm } from './checksum.js';
 
+/** How bad a problem is: `error` stops a run; `notice` is information only. */
 export type Severity = 'error' | 'warning' | 'notice';
 
 /** Documented problem codes (appear in `--json` output). */
@@ -21,7 +23,10 @@ export type ProblemCode =
   | 'checksum-adopted'
   | 'checksum-unverifiable'
   | 'sample-data-skipped'
-  | 'transaction-control';
+  | 'transaction-control'
+  | 'unused-core-folder'
+  | 'encoding'
+  | 'psql-feature';
 
 export interface Problem {
   severity: Severity;
@@ -41,6 +46,8 @@ export interface PlannedMigration {
   outOfOrder: boolean;
   /** Applied, but its row has no checksum yet (adopted database): fill it in. */
   adoptChecksum: boolean;
+  /** The file's tracking row, when it has one. */
+  row?: TrackedRow;
 }
 
 export interface Plan {
@@ -65,10 +72,6 @@ export interface PlanOptions {
 /** Whether the plan may be executed: no problem of severity `error`. */
 export function hasErrors(plan: Plan): boolean {
   return plan.problems.some((p) => p.severity === 'error');
-}
-
-export function pendingItems(plan: Plan): PlannedMigration[] {
-  return plan.items.filter((i) => i.state === 'pending');
 }
 
 /**
@@ -124,7 +127,7 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
           hint: null,
         });
       }
-      items.push({ file, state, outOfOrder: false, adoptChecksum });
+      items.push({ file, state, outOfOrder: false, adoptChecksum, row });
       continue;
     }
     if (file.sampleData && !options.sampleData) {
@@ -172,9 +175,10 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
 /** Naming rules the engine enforces at run time (db:verify is stricter). */
 export function namingProblems(files: readonly MigrationFile[]): Problem[] {
   const problems: Problem[] = [];
-  const byFolder = new Map<string, MigrationFile[]>();
+  const numbered: MigrationFile[] = [];
   for (const file of files) {
-    if (file.number === null) {
+    const fault = nameFault(file);
+    if (fault === 'unnumbered') {
       problems.push({
         severity: 'error',
         code: 'unnumbered-file',
@@ -184,7 +188,7 @@ export function namingProblems(files: readonly MigrationFile[]): Problem[] {
       });
       continue;
     }
-    if (!followsConvention(file.filename)) {
+    if (fault === 'unconventional') {
       problems.push({
         severity: 'warning',
         code: 'naming',
@@ -193,51 +197,36 @@ export function namingProblems(files: readonly MigrationFile[]): Problem[] {
         hint: 'Keep it if it has already run anywhere (renaming an executed migration re-runs it); name new files NNN_snake_case.sql.',
       });
     }
-    const list = byFolder.get(file.source.dir) ?? [];
-    list.push(file);
-    byFolder.set(file.source.dir, list);
+    numbered.push(file);
   }
-  for (const [dir, list] of byFolder) {
-    const byNumber = new Map<bigint, MigrationFile[]>();
-    for (const f of list) byNumber.set(f.number!, [...(byNumber.get(f.number!) ?? []), f]);
-    for (const [n, same] of byNumber) {
-      if (same.length > 1) {
-        problems.push({
-          severity: 'warning',
-          code: 'duplicate-number',
-          file: same[1]!.path,
-          message: `${dir}: ${same.length} files share number ${n} (${same.map((f) => f.filename).join(', ')}); they run in name order`,
-          hint: 'Usually two merged branches: renumber the one that has not run anywhere yet.',
-        });
-      }
+  for (const [dir, list] of filesByFolder(numbered)) {
+    for (const { number, files: same } of sharedNumbers(list)) {
+      problems.push({
+        severity: 'warning',
+        code: 'duplicate-number',
+        file: same[1]!.path,
+        message: `${dir}: ${same.length} files share number ${number} (${same.map((f) => f.filename).join(', ')}); they run in name order`,
+        hint: 'Usually two merged branches: renumber the one that has not run anywhere yet.',
+      });
     }
-    // Entity files are numbered across all entities: a gap is judged over the whole tier.
-    if (list[0]!.source.tier !== 'entity') problems.push(...gapProblems(dir, list));
+    if (!numberedAcrossTier(list[0]!.source)) problems.push(...gapProblems(dir, list));
   }
-  const entityFiles = files.filter((f) => f.source.tier === 'entity' && f.number !== null);
+  const entityFiles = numbered.filter((f) => numberedAcrossTier(f.source));
   if (entityFiles.length > 0) problems.push(...gapProblems('entity migrations (numbered across all entities)', entityFiles));
   return problems;
 }
 
+/** Gaps between numbers in use; a sequence may start anywhere (db:verify wants 001). */
 function gapProblems(scope: string, files: readonly MigrationFile[]): Problem[] {
-  const first = new Map<bigint, MigrationFile>();
-  for (const f of files) if (!first.has(f.number!)) first.set(f.number!, f);
-  const numbers = [...first.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const problems: Problem[] = [];
-  for (let i = 1; i < numbers.length; i++) {
-    const prev = numbers[i - 1]!;
-    const next = numbers[i]!;
-    if (next - prev > 1n) {
-      problems.push({
-        severity: 'warning',
-        code: 'sequence-gap',
-        file: first.get(next)!.path,
-        message: `${scope}: numbers jump from ${prev} to ${next}`,
-        hint: 'Never skip sequence numbers: use the next free number for new files.',
-      });
-    }
-  }
-  return problems;
+  return numberGaps(files)
+    .filter((gap) => gap.below !== null)
+    .map((gap): Problem => ({
+      severity: 'warning',
+      code: 'sequence-gap',
+      file: gap.file.path,
+      message: `${scope}: numbers jump from ${gap.below} to ${gap.above}`,
+      hint: 'Never skip sequence numbers: use the next free number for new files.',
+    }));
 }
 
 /** Two entities with one name from different folders would share tracking rows. */

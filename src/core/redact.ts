@@ -1,6 +1,8 @@
 // Passwords never reach the output: connection strings are redacted wherever
 // they appear, including inside errors raised by drivers.
 
+import { splitWrittenUrl } from './database-url.js';
+
 const MASK = '***';
 
 /** The URL with its password (userinfo or `password=` parameter) masked. */
@@ -13,7 +15,13 @@ export function redactUrl(url: string): string {
     }
     return parsed.toString();
   } catch {
-    // Not a WHATWG URL (e.g. a libpq keyword string): mask what looks like credentials.
+    // Not a WHATWG URL: a password holding "#" or "/" (masked up to the last "@"), or a
+    // libpq keyword string (masked where it looks like credentials).
+    const written = splitWrittenUrl(url);
+    if (written?.user != null && written.password !== null) {
+      const kept = written.scheme.length + written.user.length + 1;
+      return `${url.slice(0, kept)}${MASK}${url.slice(kept + written.password.length)}`;
+    }
     return url.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/g, `$1${MASK}@`).replace(/(password\s*=\s*)\S+/gi, `$1${MASK}`);
   }
 }
@@ -38,7 +46,10 @@ export function secretsOf(url: string | null | undefined): string[] {
       if (!visible.includes(password)) secrets.push(password);
     }
   } catch {
-    // Not a WHATWG URL: if redaction would change it, the whole string is secret.
+    // Not a WHATWG URL: if redaction would change it, the whole string is secret, and
+    // the password as written.
+    const password = splitWrittenUrl(url)?.password;
+    if (password) secrets.push(password);
     if (redactUrl(url) !== url) secrets.push(url);
   }
   return [...new Set(secrets.filter((s) => s.length >= 3))].sort((a, b) => b.length - a.length);

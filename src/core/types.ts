@@ -1,5 +1,6 @@
 // The vocabulary shared by discovery, planning and execution.
 // Tiers are data: a Source says where files live and which tracking row records them.
+import type { InvalidUtf8 } from './encoding.js';
 
 /** The six kinds of migration folder, in the order a run visits them. */
 export type Tier = 'core' | 'theme' | 'theme-settings' | 'plugin' | 'plugin-settings' | 'entity';
@@ -33,9 +34,15 @@ export interface MigrationFile {
   path: string;
   /** Leading number of the filename, or null when the name has none. */
   number: bigint | null;
+  /** The text, decoded as UTF-8 (U+FFFD in place of bad bytes: see `invalidUtf8`). */
   content: string;
   checksum: string;
   sampleData: boolean;
+  /**
+   * The file's first byte that is not UTF-8, or null. Absent means valid: only files
+   * read from disk can be invalid (one made from a string never is).
+   */
+  readonly invalidUtf8?: InvalidUtf8 | null;
 }
 
 /** A row read from one of the tracking tables, normalised across the three tables. */
@@ -47,4 +54,8 @@ export interface TrackedRow {
   filename: string;
   checksum: string | null;
   checksumAlgorithm: string | null;
+  /** When the row was written (`executed_at`, the server's local time, as text), when known. */
+  executedAt?: string | null;
+  /** How long the file took on the server (`duration_ms`), when recorded. */
+  durationMs?: number | null;
 }

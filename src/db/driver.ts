@@ -47,7 +47,6 @@ export interface TransactionQueryable extends Queryable {
 export type TransactionBody<T> = (tx: TransactionQueryable, rows: Row[], locked: boolean) => Promise<T>;
 
 export interface Database extends Queryable {
-  readonly kind: 'postgres' | 'pglite';
   /** Where this database is, safe to print (password redacted). */
   readonly display: string;
   /**
@@ -62,6 +61,12 @@ export interface Database extends Queryable {
    * (the re-reads under the lock need a fresh snapshot per statement).
    */
   transaction<T>(fn: TransactionBody<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Asks the server to stop the statement running now (a protocol cancel request,
+   * which poolers forward); the statement then fails and its transaction rolls back.
+   */
+  cancel(): Promise<void>;
+  /** Ends the connection, unless the caller owns it (then this is a no-op). */
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@
 // open a PGlite folder, so a lock file serialises runners instead of the
 // advisory lock (which would be a no-op inside a single-connection database).
 import { mkdirSync } from 'node:fs';
+import type { PGlite as PGliteInstance } from '@electric-sql/pglite';
 import type { Database, Queryable, Row, TransactionBody, TransactionOptions } from './driver.js';
 import { isServerError, toDatabaseError } from './postgres-error.js';
 import { MigrateError } from '../core/errors.js';
@@ -33,6 +34,24 @@ export async function openPglite(dir: string | null): Promise<Database> {
     release?.();
     throw new MigrateError('CONNECTION', `cannot open the embedded database${dir ? ` at ${dir}` : ''}: ${(error as Error).message}`, { cause: error });
   }
+  return wrapPglite(db, { display: dir ? `pglite:${dir}` : 'pglite:memory', close: async () => {
+    try {
+      await db.close();
+    } finally {
+      release?.();
+    }
+  } });
+}
+
+/** The PGlite instance shape we use (a caller's own instance, for the API's `database` option). */
+export type PgliteLike = Pick<PGliteInstance, 'query' | 'exec' | 'transaction'>;
+
+/**
+ * Our Database over an open PGlite instance. `close` ends it (our own instance);
+ * a caller's instance is passed with a no-op close, and no folder lock: the caller
+ * owns the instance, and one instance is one process's.
+ */
+export function wrapPglite(db: PgliteLike, options: { display: string; close: () => Promise<void> }): Database {
   const wrap = async <T>(op: () => Promise<T>): Promise<T> => {
     try {
       return await op();
@@ -42,7 +61,7 @@ export async function openPglite(dir: string | null): Promise<Database> {
       throw error;
     }
   };
-  const over = (target: Pick<InstanceType<typeof PGlite>, 'query' | 'exec'>): Queryable => ({
+  const over = (target: Pick<PgliteLike, 'query' | 'exec'>): Queryable => ({
     query: <R>(sql: string, params?: readonly unknown[]) => wrap(async () => (await target.query<R>(sql, params as unknown[] | undefined)).rows),
     exec: (script: string) => wrap(async () => void (await target.exec(script))),
   });
@@ -50,20 +69,19 @@ export async function openPglite(dir: string | null): Promise<Database> {
   // does nothing and a rolled-back SET SESSION AUTHORIZATION stays: name the user.
   const restoreUser = `SET SESSION AUTHORIZATION ${PGLITE_USER}`;
   return {
-    kind: 'pglite',
-    display: dir ? `pglite:${dir}` : 'pglite:memory',
+    display: options.display,
     sessionDefaultsSql: `${restoreUser};\nRESET ROLE;\nRESET ALL`,
     ...over(db),
     // `lock` needs nothing here: the folder lock already makes this process the only
     // runner, so the migration lock is always free (`locked` is always true).
-    transaction<T>(fn: TransactionBody<T>, options: TransactionOptions = {}): Promise<T> {
+    transaction<T>(fn: TransactionBody<T>, transactionOptions: TransactionOptions = {}): Promise<T> {
       return db
         .transaction(async (tx) => {
           // PGlite sends a plain BEGIN; the level is set before any other statement, as on
           // the server (one connection cannot race itself, but the contract is the same).
-          const script = ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', options.prelude ?? null].filter((s): s is string => s !== null).join(';\n');
+          const script = ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', transactionOptions.prelude ?? null].filter((s): s is string => s !== null).join(';\n');
           const results = await wrap(() => tx.exec(script));
-          const rows = options.prelude ? (results.at(-1)?.rows ?? []) : [];
+          const rows = transactionOptions.prelude ? (results.at(-1)?.rows ?? []) : [];
           // In-process: no round trip to save; PGlite's transaction() commits after the body.
           // Deferred constraints are checked here, as the server's COMMIT would: their
           // error is then the script's (the one commit-time error a lone connection can meet).
@@ -76,12 +94,9 @@ export async function openPglite(dir: string | null): Promise<Database> {
           throw error;
         });
     },
-    async close() {
-      try {
-        await db.close();
-      } finally {
-        release?.();
-      }
-    },
+    // In-process and single-threaded: a statement cannot be interrupted from outside.
+    // The run stops before its next file instead.
+    async cancel() {},
+    close: options.close,
   };
 }

@@ -69,7 +69,18 @@ export async function openPostgres(url: string): Promise<Database> {
       hint: 'Check that the server is running and that DATABASE_URL (or MIGRATE_DATABASE_URL) is right.',
     });
   }
-  const connected = client;
+  return wrapPgClient(client, { display, clean, owned: true });
+}
+
+/** The node-postgres client shape we use: a `pg.Client` the caller may have opened. */
+export type PgClientLike = Pick<pg.Client, 'query'> & { end?: () => Promise<void> };
+
+/**
+ * Our Database over a connected node-postgres client. `owned`: close() ends the
+ * connection; a caller's client (the API's `database` option) is left open.
+ */
+export function wrapPgClient(connected: PgClientLike, options: { display: string; clean: (s: string) => string; owned: boolean }): Database {
+  const { display, clean } = options;
 
   const wrap = async <T>(op: () => Promise<T>): Promise<T> => {
     try {
@@ -86,7 +97,6 @@ export async function openPostgres(url: string): Promise<Database> {
   };
 
   return {
-    kind: 'postgres',
     display,
     sessionDefaultsSql: 'RESET SESSION AUTHORIZATION;\nRESET ROLE;\nRESET ALL',
     ...queryable,
@@ -117,8 +127,17 @@ export async function openPostgres(url: string): Promise<Database> {
         throw error;
       }
     },
+    async cancel() {
+      // node-postgres sends the cancel request from a new connection carrying the
+      // session's process id and secret key; there is no public wrapper for it.
+      const client = connected as pg.Client & { activeQuery?: unknown; connectionParameters?: pg.ClientConfig };
+      if (!client.activeQuery) return;
+      const canceller = new pg.Client(client.connectionParameters) as pg.Client & { cancel(target: pg.Client, query: unknown): void };
+      canceller.on('error', () => undefined);
+      canceller.cancel(client, client.activeQuery);
+    },
     async close() {
-      await connected.end().catch(() => undefined);
+      if (options.owned) await connected.end?.().catch(() => undefined);
     },
   };
 }

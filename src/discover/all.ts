@@ -3,6 +3,7 @@
 // by several setups (core, a plugin used by two themes) is read once.
 import type { MigrationFile, Source } from '../core/types.js';
 import { orderForExecution } from '../core/order.js';
+import type { CoreLocation } from './core-dir.js';
 import { activeSources, availablePlugins, availableThemes, contentSources, coreSource, entitySources, readSourceFiles, resolveActiveSetup } from './project.js';
 
 export interface ProjectSetup {
@@ -21,7 +22,7 @@ export function setupLabel(theme: string | null, plugins: readonly string[]): st
   return `theme ${theme}${plugins.length > 0 ? ` (plugins ${plugins.join(', ')})` : ''}`;
 }
 
-export function discoverAll(root: string): ProjectSetup[] {
+export async function discoverAll(root: string, core: CoreLocation): Promise<ProjectSetup[]> {
   const cache = new Map<string, MigrationFile[]>();
   const filesOf = (sources: Source[]): MigrationFile[] => {
     const order = new Map(sources.map((s, i) => [s.dir, i]));
@@ -39,18 +40,18 @@ export function discoverAll(root: string): ProjectSetup[] {
   const setups: ProjectSetup[] = [];
   const used = new Set<string>();
   for (const theme of availableThemes(root)) {
-    const { plugins } = resolveActiveSetup(root, theme, 'contents/themes');
+    const { plugins } = await resolveActiveSetup(root, theme, 'contents/themes');
     plugins.forEach((p) => used.add(p));
-    const sources = activeSources(root, theme, plugins);
+    const sources = activeSources(root, core, theme, plugins);
     setups.push({ label: setupLabel(theme, plugins), theme, plugins, sources, files: filesOf(sources) });
   }
   for (const plugin of availablePlugins(root)) {
     if (used.has(plugin)) continue;
-    const sources = [coreSource(), ...contentSources(root, 'plugin', plugin), ...entitySources(root, 'plugin', plugin)];
+    const sources = [coreSource(core.dir), ...contentSources(root, 'plugin', plugin), ...entitySources(root, 'plugin', plugin)];
     setups.push({ label: setupLabel(null, [plugin]), theme: null, plugins: [plugin], sources, files: filesOf(sources) });
   }
   if (setups.length === 0) {
-    const sources = [coreSource()];
+    const sources = [coreSource(core.dir)];
     setups.push({ label: 'core', theme: null, plugins: [], sources, files: filesOf(sources) });
   }
   return setups;

@@ -1,11 +1,10 @@
-// Remembers what a theme config lists, keyed by the config's SHA-256, in
+// Reads what a theme config lists, remembering it by the config's SHA-256 in
 // node_modules/.cache so that a run whose config did not change skips loading the
 // TypeScript parser (most of a no-op run is process start; this is a tenth of it).
 // A stale entry is impossible: a changed file has another key.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { themeConfigPath } from './project.js';
-import { loadThemeConfigParser, readPluginsFromThemeConfig, rememberThemeConfig, themeConfigKey } from './theme-config.js';
+import { loadThemeConfigParser, readPluginsFromThemeConfig, themeConfigKey } from './theme-config.js';
 
 const CACHE_VERSION = 1;
 
@@ -30,40 +29,35 @@ function readCache(file: string): Record<string, string[]> {
   }
 }
 
+/** Configs read by this process, by content hash (`db:verify --all` reads each theme's once). */
+const readThisProcess = new Map<string, string[]>();
+
 /**
- * Makes the active theme's config readable by discovery: from the cache when its
- * content is known, else by loading the parser (and remembering the result).
+ * The plugins listed by the theme config at `configFile` (`configRel` names it in
+ * errors): from the cache when its content is known, else by parsing it (and
+ * remembering the result). Errors are THEME_CONFIG errors with file:line:column.
  */
-export async function prepareThemeConfig(root: string, theme: string | undefined): Promise<void> {
-  const config = theme ? safeConfigPath(root, theme) : null;
-  if (!config) return;
-  const source = readFileSync(config, 'utf8');
+export async function readThemePlugins(root: string, configFile: string, configRel: string): Promise<string[]> {
+  const source = readFileSync(configFile, 'utf8');
   const key = themeConfigKey(source);
+  const seen = readThisProcess.get(key);
+  if (seen) return [...seen];
   const file = cacheFile(root);
   const entries = file ? readCache(file) : {};
   const cached = entries[key];
   if (Array.isArray(cached) && cached.every((p) => typeof p === 'string')) {
-    rememberThemeConfig(key, cached);
-    return;
+    readThisProcess.set(key, cached);
+    return [...cached];
   }
-  await loadThemeConfigParser();
-  let plugins: string[];
-  try {
-    plugins = readPluginsFromThemeConfig(source, path.relative(root, config));
-  } catch {
-    return; // discovery reports the error with its full context
+  const plugins = readPluginsFromThemeConfig(await loadThemeConfigParser(), source, configRel);
+  readThisProcess.set(key, plugins);
+  if (file) {
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify({ version: CACHE_VERSION, entries: { ...entries, [key]: plugins } }));
+    } catch {
+      /* a read-only install: no cache, only a slower start */
+    }
   }
-  if (!file) return;
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify({ version: CACHE_VERSION, entries: { ...entries, [key]: plugins } }));
-  } catch {
-    /* a read-only install: no cache, only a slower start */
-  }
-}
-
-/** The config path, or null when the theme name is unusable (discovery reports that). */
-function safeConfigPath(root: string, theme: string): string | null {
-  if (theme.includes('/') || theme.includes('\\') || theme.startsWith('.')) return null;
-  return themeConfigPath(root, theme);
+  return [...plugins];
 }

@@ -1,29 +1,23 @@
 // Reads a theme's `plugins: [...]` from theme.config.ts without executing it:
 // the file is parsed by a real TypeScript parser (oxc) and only literal values
-// are accepted. The parser is loaded on demand; results are remembered by the
-// config's content hash (see theme-config-cache.ts), so a run whose config did not
-// change never loads it.
+// are accepted. The parser is loaded on demand and passed in; results are
+// remembered by the config's content hash (see theme-config-cache.ts), so a run
+// whose config did not change never loads it.
 import { createHash } from 'node:crypto';
 import { MigrateError } from '../core/errors.js';
 import { lineColumnAtIndex } from '../core/position.js';
 
-type Oxc = typeof import('oxc-parser');
-let oxc: Oxc | null = null;
-const known = new Map<string, string[]>();
+/** The TypeScript parser, as loaded by `loadThemeConfigParser`. */
+export type ThemeConfigParser = typeof import('oxc-parser');
 
-/** Loads the TypeScript parser; needed before reading a config that is not remembered. */
-export async function loadThemeConfigParser(): Promise<void> {
-  oxc ??= await import('oxc-parser');
+/** Loads the TypeScript parser (a native module: loaded only when a config must be parsed). */
+export async function loadThemeConfigParser(): Promise<ThemeConfigParser> {
+  return import('oxc-parser');
 }
 
-/** The key a config's plugins are remembered under. */
+/** The key a config's plugins are remembered under (see theme-config-cache.ts). */
 export function themeConfigKey(source: string): string {
   return createHash('sha256').update(source).digest('hex');
-}
-
-/** Remembers the plugins read from a config (by content hash) for this process. */
-export function rememberThemeConfig(key: string, plugins: string[]): void {
-  known.set(key, plugins);
 }
 
 interface AstNode {
@@ -108,17 +102,11 @@ function topLevelConstants(program: AstNode): Map<string, AstNode> {
  * messages). A missing `plugins` property means no plugins; anything that is not
  * a literal array of strings is a THEME_CONFIG error pointing at it.
  */
-export function readPluginsFromThemeConfig(source: string, file: string): string[] {
-  const key = themeConfigKey(source);
-  const remembered = known.get(key);
-  if (remembered) return [...remembered];
-  if (!oxc) throw new Error('internal: loadThemeConfigParser() must run before reading a theme config');
-  const plugins = parsePlugins(oxc, source, file);
-  known.set(key, plugins);
-  return [...plugins];
+export function readPluginsFromThemeConfig(parser: ThemeConfigParser, source: string, file: string): string[] {
+  return parsePlugins(parser, source, file);
 }
 
-function parsePlugins(parser: Oxc, source: string, file: string): string[] {
+function parsePlugins(parser: ThemeConfigParser, source: string, file: string): string[] {
   const result = parser.parseSync(file, source, { lang: 'ts', sourceType: 'module' });
   const fail = (message: string, at: number, hint: string): never => {
     const { line, column } = lineColumnAtIndex(source, at);

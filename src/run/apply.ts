@@ -16,6 +16,7 @@ import { fileKey, rowKey } from '../core/tracking.js';
 import { DatabaseError, MigrationFailedError } from '../core/errors.js';
 import { countAllSql, readAllSql, recordAppliedSql, recordedCheckSql, trackedRowsOf } from '../tracking/store.js';
 import { locateFailure } from './locate-failure.js';
+import { stripBom } from '../core/text.js';
 import type { EventSink } from './events.js';
 
 export type Outcomes = Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>;
@@ -28,16 +29,18 @@ type Role = 'try' | 'lead' | 'follow';
 
 /**
  * Runs the plan's items in order (`dryRun`: reports what would run). Returns the
- * failure that stopped it, if any; every item's event is emitted in plan order.
+ * failure that stopped it, if any, or 'aborted' when `signal` stopped it before a
+ * file; every item's event is emitted in plan order.
  */
 export async function executePlan(
   db: Database,
   schema: string,
   items: readonly PlannedMigration[],
-  dryRun: boolean,
+  options: { dryRun: boolean; signal?: AbortSignal | undefined },
   emit: EventSink,
   outcomes: Outcomes,
-): Promise<MigrationFailedError | null> {
+): Promise<MigrationFailedError | 'aborted' | null> {
+  const { dryRun, signal } = options;
   // Files another runner recorded, learnt from re-reads.
   const doneElsewhere = new Set<string>();
   /** Reports an item that needs no transaction; false when it has to be applied. */
@@ -52,14 +55,19 @@ export async function executePlan(
     return true;
   };
   let role: Role = 'try';
+  let announced: PlannedMigration | null = null;
   for (let i = 0; i < items.length; ) {
     const item = items[i]!;
     if (settle(item)) {
       i++;
       continue;
     }
+    if (signal?.aborted) return 'aborted';
+    // Before the lock: a wait for another runner shows as the time until file:start.
+    if (announced !== item) emit({ type: 'file:lock-wait', item });
+    announced = item;
     if (role === 'follow') {
-      await follow(db, schema, doneElsewhere, items.length - i);
+      await follow(db, schema, doneElsewhere, items.length - i, signal);
       role = 'try';
       continue;
     }
@@ -86,11 +94,11 @@ export async function executePlan(
  * The pause aims at half the time the leader needs for the `left` files still to
  * do, at the pace it has kept: few looks while much is left, a short wait at the end.
  */
-async function follow(db: Database, schema: string, doneElsewhere: Set<string>, left: number): Promise<void> {
+async function follow(db: Database, schema: string, doneElsewhere: Set<string>, left: number, signal: AbortSignal | undefined): Promise<void> {
   const count = countAllSql(schema);
   let first: { n: number; at: number } | null = null;
   let last: number | null = null;
-  for (;;) {
+  while (!signal?.aborted) {
     const [row] = await db.transaction(async (_tx, rows) => rows, { lock: 'shared', prelude: count });
     const n = Number(row?.n ?? 0);
     const at = performance.now();
@@ -115,7 +123,7 @@ async function applyOne(db: Database, schema: string, item: PlannedMigration, lo
   // changes nothing, its SETs and these resets alike.
   const defaults = db.sessionDefaultsSql;
   // What the server receives: the file without a BOM (PostgreSQL rejects one); line endings kept.
-  const text = item.file.content.charCodeAt(0) === 0xfeff ? item.file.content.slice(1) : item.file.content;
+  const text = stripBom(item.file.content);
   const started = performance.now();
   let sqlError: DatabaseError | null = null;
   let step: Step = 'applied';
@@ -163,7 +171,9 @@ async function failed(
   emit: EventSink,
   outcomes: Outcomes,
 ): Promise<MigrationFailedError> {
-  const location = await locateFailure(db, text, error).catch(() => null);
+  // Replaying a file to find the failing statement would run it again: never after a
+  // cancel, a timeout or a lost connection (the statement may be slow, or the server gone).
+  const location = isInterruption(error.pg.sqlstate) ? null : await locateFailure(db, text, error).catch(() => null);
   // Said only when true: a writer that does not take the lock may have recorded it meanwhile.
   const recorded = await db.query(recordedCheckSql(schema, item.file)).then(
     (rows) => rows.length > 0,
@@ -181,4 +191,9 @@ async function failed(
   outcomes.set(item, { status: 'failed', durationMs });
   emit({ type: 'file:error', item, error: failure, durationMs });
   return failure;
+}
+
+/** query_canceled (a cancel request, statement_timeout), admin shutdown, lost connections. */
+function isInterruption(sqlstate: string | null): boolean {
+  return sqlstate === '57014' || sqlstate === '57P01' || sqlstate === '57P02' || sqlstate === '57P03' || (sqlstate?.startsWith('08') ?? false);
 }

@@ -7,11 +7,23 @@ import type { MigrateError } from '../core/errors.js';
 export type Command = 'migrate' | 'status';
 
 export type RunEvent =
-  | { type: 'start'; command: Command; database: string; embeddedDir: string | null; dryRun: boolean }
+  | {
+      type: 'start';
+      command: Command;
+      /** Where, password redacted; and which setting named it (`DATABASE_URL`, `default`, `option`…). */
+      database: string;
+      databaseOrigin: string;
+      embeddedDir: string | null;
+      /** Where the core tier was read from (relative to the root), why, and how many files it holds. */
+      core: { dir: string; origin: string; files: number; unusedRootFolder: { dir: string; files: number } | null };
+      dryRun: boolean;
+    }
   | { type: 'connected'; database: string }
   | { type: 'tracking-upgraded'; notes: string[] }
   | { type: 'plan'; discovery: Discovery; plan: Plan; sampleData: boolean }
   | { type: 'problem'; problem: Problem }
+  /** About to take the migration lock for this file (file:start follows once it is held). */
+  | { type: 'file:lock-wait'; item: PlannedMigration }
   | { type: 'file:start'; item: PlannedMigration }
   | { type: 'file:done'; item: PlannedMigration; durationMs: number }
   /** Applied before this run (or, `byOtherRunner`, by a concurrent runner while we waited). */
@@ -34,7 +46,10 @@ export interface MigrationOutcome {
   /** A human name: the path, or for a row without a file the row's identity. */
   label: string;
   status: MigrationStatus;
+  /** This run's time for the file; for `status`, the time recorded when it was applied. */
   durationMs: number | null;
+  /** When it was applied (`executed_at` of its tracking row, read before the run); null when not applied before this run. */
+  appliedAt: string | null;
 }
 
 export interface ErrorReport {
@@ -54,7 +69,8 @@ export interface ErrorReport {
 export interface RunResult {
   ok: boolean;
   command: Command;
-  database: string;
+  /** Where, password redacted; null when the run stopped before a database was chosen. */
+  database: string | null;
   migrations: MigrationOutcome[];
   problems: Problem[];
   error: ErrorReport | null;

@@ -4,7 +4,7 @@
 // file statement by statement in a transaction that is always rolled back.
 import type { Database } from '../db/driver.js';
 import { DatabaseError, type PostgresErrorFields } from '../core/errors.js';
-import { charPositionToIndex, lineColumnAtCharPosition, lineColumnAtIndex, type LineColumn } from '../core/position.js';
+import { charPositionToIndex, indexOfLine, lineColumnAtCharPosition, lineColumnAtIndex, type LineColumn } from '../core/position.js';
 
 export interface FailureLocation {
   line: number;
@@ -44,12 +44,8 @@ function locateInBody(text: string, statementStart: number, statementEnd: number
   const open = /\$[A-Za-z_0-9]*\$/.exec(statement);
   if (!open) return null;
   const bodyStart = statementStart + open.index + open[0].length;
-  let index = bodyStart;
-  for (let line = 1; line < bodyLine; line++) {
-    const next = text.indexOf('\n', index);
-    if (next < 0 || next > statementEnd) return null;
-    index = next + 1;
-  }
+  const index = indexOfLine(text, bodyLine, bodyStart);
+  if (index === null || index > statementEnd + 1) return null;
   return lineColumnAtIndex(text, skipTrivia(text, index));
 }
 

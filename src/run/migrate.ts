@@ -3,12 +3,13 @@
 import type { Database } from '../db/driver.js';
 import type { DatabaseTarget } from '../db/connect.js';
 import { openDatabase } from '../db/connect.js';
-import { discover, type Discovery } from '../discover/project.js';
-import { prepareThemeConfig } from '../discover/theme-config-cache.js';
+import { discover, type DiscoverOptions, type Discovery } from '../discover/project.js';
+import { unusedCoreFolderProblems } from '../discover/core-dir.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
 import { buildPlan, hasErrors, type Plan, type Problem } from '../core/plan.js';
+import { encodingProblems } from '../core/encoding.js';
 import type { MigrationFile } from '../core/types.js';
-import { MigrateError } from '../core/errors.js';
+import { MigrateError, type MigrationFailedError } from '../core/errors.js';
 import { adoptChecksums, ensureTrackingSchema, readTracking } from '../tracking/store.js';
 import { executePlan, type Outcomes } from './apply.js';
 import type { Command, EventSink, RunResult } from './events.js';
@@ -16,15 +17,18 @@ import { buildResult } from './result.js';
 
 export interface RunOptions {
   command: Command;
-  root: string;
-  theme: string | undefined;
-  /** Where the theme name came from, for messages (`--theme`, `NEXT_PUBLIC_ACTIVE_THEME`). */
-  themeOrigin: string;
+  /** The project: root, active theme, where the core tier comes from. */
+  project: DiscoverOptions;
   target: DatabaseTarget;
   sampleData: boolean;
   strictOrder: boolean;
   allowMissing: boolean;
   dryRun: boolean;
+  /**
+   * Stops the run: the running statement is cancelled on the server, its file rolls
+   * back (file and tracking row are one transaction), and no further file starts.
+   */
+  signal?: AbortSignal;
 }
 
 class RollbackPlan extends Error {}
@@ -35,23 +39,29 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
   let plan: Plan | null = null;
   const outcomes: Outcomes = new Map();
   const finish = (error: MigrateError | null): RunResult => {
-    const result = buildResult(options, plan, outcomes, error);
+    const result = buildResult({ command: options.command, database: options.target.display }, plan, outcomes, error);
     emit({ type: 'done', result });
     return result;
   };
 
   let db: Database | null = null;
+  const signal = options.signal;
+  const cancel = () => void db?.cancel().catch(() => undefined);
+  signal?.addEventListener('abort', cancel, { once: true });
   try {
     // Configuration errors surface here, before any connection: nothing is touched.
-    await prepareThemeConfig(options.root, options.theme);
-    discovery = discover(options.root, options.theme, options.themeOrigin);
+    discovery = await discover(options.project);
+    const core = discovery.core;
     emit({
       type: 'start',
       command: options.command,
       database: options.target.display,
+      databaseOrigin: options.target.origin,
       embeddedDir: options.target.kind === 'pglite' ? options.target.dir : null,
+      core: { dir: core.dir, origin: core.origin, files: discovery.files.filter((f) => f.source.tier === 'core').length, unusedRootFolder: core.unusedRootFolder },
       dryRun: options.dryRun,
     });
+    if (signal?.aborted) return finish(abortError(signal));
     db = await openDatabase(options.target);
     emit({ type: 'connected', database: db.display });
 
@@ -74,15 +84,28 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     const adopt = plan.items.filter((i) => i.adoptChecksum).map((i) => i.file);
     if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, schema, adopt), { lock: 'exclusive' });
 
-    const failure = await executePlan(db, schema, plan.items, options.dryRun, emit, outcomes);
-    if (failure) return finish(failure);
+    const failure = await executePlan(db, schema, plan.items, { dryRun: options.dryRun, signal }, emit, outcomes);
+    if (failure === 'aborted') return finish(abortError(signal!));
+    // A statement cancelled because the run was aborted reports the abort, not the cancel.
+    if (failure) return finish(signal?.aborted ? abortError(signal, failure) : failure);
     return finish(null);
   } catch (error) {
     if (error instanceof MigrateError) return finish(error);
     throw error;
   } finally {
+    signal?.removeEventListener('abort', cancel);
     await db?.close();
   }
+}
+
+/** The run was stopped from outside (Ctrl-C, SIGTERM, the API's AbortSignal). */
+function abortError(signal: AbortSignal, failure?: MigrationFailedError): MigrateError {
+  const reason = signal.reason instanceof Error ? signal.reason.message : typeof signal.reason === 'string' ? signal.reason : 'aborted';
+  return new MigrateError('ABORTED', `run stopped (${reason})${failure ? `: ${failure.file} was rolled back and not recorded` : ''}`, {
+    ...(failure?.file ? { file: failure.file } : {}),
+    hint: 'Files applied before the stop are recorded; run again to apply the rest.',
+    cause: failure,
+  });
 }
 
 /**
@@ -97,6 +120,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
   const state = await readTracking(db);
   if (state.ready) {
     const plan = buildPlan(discovery.files, discovery.sources, state.rows, planOptions);
+    plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
     plan.problems.push(...(await fileChecks(options, pendingFiles(plan))));
     return { plan, schema: state.schema };
   }
@@ -117,6 +141,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
         const again = await readTracking(tx, schema);
         if (!again.ready) throw new MigrateError('DATABASE', `tracking tables could not be prepared: ${again.reason}`);
         const plan = buildPlan(discovery.files, discovery.sources, again.rows, planOptions);
+        plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
         const pending = new Set(pendingFiles(plan).map((f) => f.path));
         plan.problems.push(...checked.filter((p) => p.file !== null && pending.has(p.file)));
         planned = plan;
@@ -135,9 +160,22 @@ function pendingFiles(plan: Plan): MigrationFile[] {
   return plan.items.filter((i) => i.state === 'pending').map((i) => i.file);
 }
 
-/** Checks that need the files' SQL understood; the parser loads only when a file may run. */
+/**
+ * Checks of files that may run, before anything runs: their bytes must be UTF-8,
+ * and their SQL must hold no transaction control and no psql client feature. The
+ * parser loads only when a file may run and the lexical pre-filter cannot clear it.
+ */
 async function fileChecks(options: RunOptions, files: readonly MigrationFile[]): Promise<Problem[]> {
   if (options.command !== 'migrate' || files.length === 0) return [];
-  const { transactionControlProblems } = await import('../sql/transaction-control.js');
-  return transactionControlProblems(files);
+  const problems = encodingProblems(files);
+  // A file that is not UTF-8 must be fixed first; its decoded text is not what its author wrote.
+  const readable = files.filter((f) => !f.invalidUtf8);
+  const { sqlFileProblems } = await import('../sql/file-checks.js');
+  problems.push(...(await sqlFileProblems(readable)));
+  return problems;
+}
+
+/** query_canceled (a cancel request, statement_timeout), admin shutdown, lost connections. */
+function isInterruption(sqlstate: string | null): boolean {
+  return sqlstate === '57014' || sqlstate === '57P01' || sqlstate === '57P02' || sqlstate === '57P03' || (sqlstate?.startsWith('08') ?? false);
 }

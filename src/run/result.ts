@@ -4,7 +4,7 @@ import type { TrackedRow } from '../core/types.js';
 import { TRACKING_TABLES, describeRow } from '../core/tracking.js';
 import { MigrateError, MigrationFailedError } from '../core/errors.js';
 import type { ErrorReport, MigrationOutcome, RunResult } from './events.js';
-import type { RunOptions } from './migrate.js';
+import type { Command } from './events.js';
 
 /** The theme or plugin a source belongs to (settings areas report their owner). */
 function ownerName(sourceName: string | null): string | null {
@@ -20,7 +20,8 @@ function fromRow(row: TrackedRow, status: 'missing' | 'inactive'): MigrationOutc
     path: null,
     label: describeRow(row),
     status,
-    durationMs: null,
+    durationMs: row.durationMs ?? null,
+    appliedAt: row.executedAt ?? null,
   };
 }
 
@@ -41,7 +42,7 @@ export function errorReport(error: MigrateError): ErrorReport {
 }
 
 export function buildResult(
-  options: Pick<RunOptions, 'command' | 'target' | 'dryRun'>,
+  options: { command: Command; database: string | null },
   plan: Plan | null,
   outcomes: ReadonlyMap<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>,
   error: MigrateError | null,
@@ -64,7 +65,13 @@ export function buildResult(
       path: file.path,
       label: file.path,
       status,
-      durationMs: outcome?.durationMs === undefined || outcome.durationMs === null ? null : Math.round(outcome.durationMs * 10) / 10,
+      durationMs:
+        outcome?.durationMs !== undefined && outcome.durationMs !== null
+          ? Math.round(outcome.durationMs * 10) / 10
+          : options.command === 'status'
+            ? (item.row?.durationMs ?? null)
+            : null,
+      appliedAt: item.row?.executedAt ?? null,
     });
   }
   if (plan) {
@@ -74,7 +81,7 @@ export function buildResult(
   return {
     ok: error === null,
     command: options.command,
-    database: options.target.display,
+    database: options.database,
     migrations,
     problems: plan?.problems ?? [],
     error: error ? errorReport(error) : null,

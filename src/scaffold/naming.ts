@@ -1,7 +1,7 @@
 // From what the author typed to the parts of a new migration's name: the snake-case
 // description, the header's sentence, the default table name. Pure. Refuses what
 // would break NNN_snake_case.sql rather than guessing.
-import { followsConvention } from '../core/naming.js';
+import { followsConvention, formatNumber, toSnake } from '../core/naming.js';
 
 export type Named<T> = { ok: true; value: T } | { ok: false; error: string; hint: string };
 
@@ -9,14 +9,7 @@ export type Named<T> = { ok: true; value: T } | { ok: false; error: string; hint
 export const MAX_TABLE_NAME = 48;
 const MAX_DESCRIPTION = 60;
 
-/** `Add taskPriority` → `add_task_priority`. */
-export function toSnake(text: string): string {
-  return text
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
-}
+// Re-exported only for src/scaffold/cli.ts, until it imports these from core/naming.ts.
 
 export interface Description {
   /** For the file name: `add_task_priority`. */
@@ -58,11 +51,6 @@ export function checkTableName(name: string, origin: string): Named<string> {
 export function tableFromDescription(snake: string): string {
   for (const verb of ['create_', 'add_']) if (snake.startsWith(verb) && snake.length > verb.length) return snake.slice(verb.length);
   return snake;
-}
-
-/** `7n` → `007`. */
-export function formatNumber(n: bigint): string {
-  return String(n).padStart(3, '0');
 }
 
 /** Next number after the highest one in use (1 when there is none). */

@@ -1,17 +1,21 @@
-// A conservative lexical pre-filter: could any statement of this script begin
-// with a transaction-control keyword? When it answers "no", the real parser
-// (libpg_query: 40 ms to load, ~0.1 ms and tens of MB per large corpus) is not
-// needed for the engine's transaction-control check; when unsure it answers "yes"
-// and the parser decides. It never decides that a statement IS one.
+// A conservative lexical pre-filter: could the engine's pre-run checks find
+// anything in this script: a statement beginning with a transaction-control
+// keyword or with COPY, or a backslash outside strings and comments (a psql
+// meta-command)? When it answers "no", the real parser (libpg_query: 40 ms to
+// load, ~0.1 ms and tens of MB per large corpus) is not needed; when unsure it
+// answers "yes" and the parser decides. It never decides that a statement IS one.
 
-/** First words a transaction-control statement can start with. */
-const TRANSACTION_WORDS = new Set(['BEGIN', 'START', 'COMMIT', 'END', 'ROLLBACK', 'ABORT', 'SAVEPOINT', 'RELEASE', 'PREPARE']);
+/** First words of the statements the checks look for: transaction control, and COPY (… FROM STDIN). */
+const SUSPECT_WORDS = new Set(['BEGIN', 'START', 'COMMIT', 'END', 'ROLLBACK', 'ABORT', 'SAVEPOINT', 'RELEASE', 'PREPARE', 'COPY']);
 
 const isWordStart = (c: string) => /[A-Za-z_\u0080-\uffff]/.test(c);
 const isWordPart = (c: string) => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
 
-/** Whether some statement of `sql` may start with BEGIN, COMMIT, END, ROLLBACK…; true when unsure. */
-export function mayContainTransactionControl(sql: string): boolean {
+/**
+ * Whether some statement of `sql` may start with BEGIN, COMMIT, END, ROLLBACK… or COPY,
+ * or a backslash stands outside strings, identifiers and comments; true when unsure.
+ */
+export function mayNeedParser(sql: string): boolean {
   let i = 0;
   let atStatementStart = true;
   const n = sql.length;
@@ -85,9 +89,11 @@ export function mayContainTransactionControl(sql: string): boolean {
     } else if (isWordStart(c)) {
       let j = i + 1;
       while (j < n && isWordPart(sql[j]!)) j++;
-      if (atStatementStart && TRANSACTION_WORDS.has(sql.slice(i, j).toUpperCase())) return true;
+      if (atStatementStart && SUSPECT_WORDS.has(sql.slice(i, j).toUpperCase())) return true;
       atStatementStart = false;
       i = j;
+    } else if (c === '\\') {
+      return true; // a psql meta-command, or data after COPY FROM STDIN
     } else {
       atStatementStart = false;
       i++;

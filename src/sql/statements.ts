@@ -1,6 +1,14 @@
-// Statement boundaries from the real PostgreSQL parser (libpg_query, WASM).
-// Loaded lazily: only verification and the failure path of a run need it.
-import { byteOffsetToIndex, charPositionToIndex } from '../core/position.js';
+// Statement boundaries from the real PostgreSQL parser (libpg_query, WASM), for
+// the engine's checks and db:verify alike. Loaded lazily: only verification, the
+// transaction-control check and the failure path of a run need it.
+import type { Node } from 'libpg-query';
+import { charPositionToIndex, SourceText } from '../core/position.js';
+
+/** The parts of libpg-query that statement splitting and the pre-run checks use (the module itself, once loaded). */
+export interface StatementParser {
+  parseSync(sql: string): { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
+  scanSync(sql: string): { tokens: { start: number; end: number; text: string; tokenName: string }[] };
+}
 
 export interface StatementSpan {
   /** 0-based UTF-16 index of the statement's first character in the script. */
@@ -8,7 +16,7 @@ export interface StatementSpan {
   /** 0-based UTF-16 index just past the statement (before its semicolon). */
   end: number;
   /** The parse tree node, keyed by node type (e.g. `{ CreateStmt: {...} }`). */
-  node: Record<string, unknown>;
+  node: Node;
 }
 
 export class SqlSyntaxError extends Error {
@@ -23,20 +31,6 @@ export class SqlSyntaxError extends Error {
 
 type LibPgQuery = typeof import('libpg-query');
 
-/** Converts non-decreasing UTF-8 byte offsets of `text` to UTF-16 indexes, in one pass overall. */
-function forwardByteCursor(text: string): (byteOffset: number) => number {
-  let bytes = 0;
-  let index = 0;
-  return (byteOffset) => {
-    if (byteOffset < bytes) return byteOffsetToIndex(text, byteOffset);
-    while (bytes < byteOffset && index < text.length) {
-      const code = text.codePointAt(index)!;
-      bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-      index += code > 0xffff ? 2 : 1;
-    }
-    return index;
-  };
-}
 let loaded: Promise<LibPgQuery> | null = null;
 
 /** Loads the WASM parser once per process. */
@@ -54,26 +48,33 @@ export async function splitStatements(script: string): Promise<StatementSpan[]> 
   return splitStatementsSync(parser, script);
 }
 
-export function splitStatementsSync(parser: LibPgQuery, script: string): StatementSpan[] {
+/**
+ * Splits a script (or a text already tabled for positions) into statements. Throws
+ * SqlSyntaxError, at the place the parser gave up, when the script does not parse.
+ */
+export function splitStatementsSync(parser: Pick<StatementParser, 'parseSync'>, script: string | SourceText): StatementSpan[] {
+  const source = typeof script === 'string' ? new SourceText(script) : script;
+  const text = source.text;
   let result;
   try {
-    result = parser.parseSync(script);
+    result = parser.parseSync(text);
   } catch (error) {
     const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     // The error cursor counts characters (0-based), unlike parse-tree locations, which count bytes.
-    throw new SqlSyntaxError((error as Error).message, charPositionToIndex(script, (details?.cursorPosition ?? 0) + 1));
+    throw new SqlSyntaxError((error as Error).message, charPositionToIndex(text, (details?.cursorPosition ?? 0) + 1));
   }
   const spans: StatementSpan[] = [];
-  // Statement locations are increasing byte offsets: convert them in one forward pass
-  // (converting each from the start of the script would be quadratic in file size).
-  const toIndex = forwardByteCursor(script);
+  // Statement locations are byte offsets, tabled once by `source` (converting each
+  // from the start of the script would be quadratic in file size).
   let cursor = 0;
   for (const raw of result.stmts ?? []) {
+    // libpg_query leaves empty statements (`;;`) out; a RawStmt always has its node.
+    if (!raw.stmt) continue;
     const startByte = raw.stmt_location ?? 0;
-    const start = toIndex(startByte);
+    const start = source.indexOfByte(startByte);
     // stmt_len 0 means "to the end of the script".
-    const end = raw.stmt_len ? toIndex(startByte + raw.stmt_len) : script.length;
-    spans.push({ start: Math.max(start, cursor), end, node: (raw.stmt ?? {}) as Record<string, unknown> });
+    const end = raw.stmt_len ? source.indexOfByte(startByte + raw.stmt_len) : text.length;
+    spans.push({ start: Math.max(start, cursor), end, node: raw.stmt });
     cursor = end;
   }
   return spans;

@@ -75,10 +75,10 @@ export function readAllSql(schema: string | null): string {
     ...TRACKING_TABLE_NAMES.map((table) => {
       const has = new Set(TRACKING_TABLES[table].recorded.map((c) => c.column));
       const column = (name: IdentityColumn['column']) => (has.has(name) ? name : 'NULL::text');
-      return `SELECT '${table}' AS tbl, ${column('source_type')} AS source_type, ${column('source_name')} AS source_name, ${column('entity_name')} AS entity_name, filename, checksum, checksum_algorithm FROM ${tableRef(schema, table)}`;
+      return `SELECT '${table}' AS tbl, ${column('source_type')} AS source_type, ${column('source_name')} AS source_name, ${column('entity_name')} AS entity_name, filename, checksum, checksum_algorithm, executed_at::text AS executed_at, duration_ms FROM ${tableRef(schema, table)}`;
     }),
-    `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL WHERE pg_catalog.to_regclass(${sqlLiteral(tableRef(schema, '_theme_migrations'))}) IS NOT NULL`,
-    `SELECT '_schema', NULL, NULL, NULL, (${schema === null ? TRACKING_SCHEMA_SQL : sqlLiteral(schema)})::text, NULL, NULL`,
+    `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL, NULL, NULL WHERE pg_catalog.to_regclass(${sqlLiteral(tableRef(schema, '_theme_migrations'))}) IS NOT NULL`,
+    `SELECT '_schema', NULL, NULL, NULL, (${schema === null ? TRACKING_SCHEMA_SQL : sqlLiteral(schema)})::text, NULL, NULL, NULL, NULL`,
   ].join('\nUNION ALL\n');
 }
 
@@ -95,6 +95,8 @@ interface RawRow {
   filename: string;
   checksum: string | null;
   checksum_algorithm: string | null;
+  executed_at: string | null;
+  duration_ms: number | null;
 }
 
 /** The tracking rows, and the schema every later statement of the run qualifies the tables with. */
@@ -135,6 +137,8 @@ export function trackedRowsOf(rows: readonly object[]): TrackedRow[] {
       filename: r.filename,
       checksum: r.checksum,
       checksumAlgorithm: r.checksum_algorithm,
+      executedAt: r.executed_at,
+      durationMs: r.duration_ms,
     }));
 }
 

@@ -1,5 +1,6 @@
 // Building findings at a statement, a parse-tree location or a whole file. Pure.
-import type { Position, RawFinding, StaticRuleId } from './types.js';
+import type { Position } from '../core/position.js';
+import type { RawFinding, StaticRuleId } from './types.js';
 import { RULE_SEVERITY } from './types.js';
 import type { ParsedFile, Statement } from './parse.js';
 import type { Corpus } from './corpus.js';

@@ -3,15 +3,16 @@
 // reads this; nothing re-parses. Pure: the parser is handed in.
 import type { Node } from 'libpg-query';
 import type { MigrationFile } from '../core/types.js';
-import { byteOffsetToIndex, charPositionToIndex } from '../core/position.js';
-import type { Position } from './types.js';
-import { SourceText } from './source-text.js';
+import { indexOfLine, SourceText, type Position } from '../core/position.js';
+import { stripBom } from '../core/text.js';
+import { splitStatementsSync, SqlSyntaxError, type StatementParser } from '../sql/statements.js';
 import { as, kindOf } from './ast.js';
 import { conditionParser, doLanguage, readDoBody, type DoContext } from './plpgsql.js';
+import { describeInvalidUtf8 } from '../core/encoding.js';
+import { describeClientFeature, readScript } from '../sql/psql-features.js';
 
 /** The parts of libpg-query verification uses (the module itself, once loaded). */
-export interface Parser {
-  parseSync(sql: string): { stmts?: { stmt?: Node; stmt_location?: number; stmt_len?: number }[] };
+export interface Parser extends StatementParser {
   scanSync(sql: string): { tokens: { start: number; end: number; text: string; tokenName: string }[] };
   parsePlPgSQLSync(sql: string): unknown;
 }
@@ -49,6 +50,8 @@ export interface TopLevelSpan {
 
 export interface SyntaxProblem {
   message: string;
+  /** What to do, when it is not "fix the SQL here" (a file that is not UTF-8, a psql feature). */
+  fix?: string;
   position: Position;
   /** The top-level statement (a DO block whose body does not parse), or null for the file. */
   statement: number | null;
@@ -70,18 +73,30 @@ export interface ParsedFile {
 /** Parses one file. Never throws for bad SQL: that becomes a `syntax` problem. */
 export function parseMigration(parser: Parser, file: MigrationFile): ParsedFile {
   // The engine strips a BOM before running a file; positions are counted without it too.
-  const text = file.content.charCodeAt(0) === 0xfeff ? file.content.slice(1) : file.content;
+  const text = stripBom(file.content);
   const source = new SourceText(text);
   const parsed: ParsedFile = { file, source, statements: [], topLevel: [], comments: [], header: [], syntax: [] };
+  if (file.invalidUtf8) {
+    // The engine refuses the file; the rules still read it as decoded (U+FFFD for the bad bytes).
+    const { message, hint } = describeInvalidUtf8(file.path, file.invalidUtf8);
+    parsed.syntax.push({ message, fix: hint, position: { line: file.invalidUtf8.line, column: file.invalidUtf8.column }, statement: null });
+  }
   if (text.trim() === '') return parsed; // libpg_query refuses an empty query
 
-  let raw;
+  let spans;
   try {
-    raw = parser.parseSync(text).stmts ?? [];
+    spans = splitStatementsSync(parser, source);
   } catch (error) {
-    // Unlike parse-tree locations (bytes), libpg_query's error cursor counts characters (0-based).
-    const cursor = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition ?? 0;
-    parsed.syntax.push({ message: firstLine((error as Error).message), position: source.positionOfIndex(charPositionToIndex(text, cursor + 1)), statement: null });
+    if (!(error instanceof SqlSyntaxError)) throw error;
+    // psql meta-commands and COPY rows are what the engine refuses them as, not plain syntax errors.
+    const features = readScript(parser, text).features;
+    for (const feature of features) {
+      const { message, hint, line, column } = describeClientFeature(text, feature);
+      parsed.syntax.push({ message, fix: hint, position: { line, column }, statement: null });
+    }
+    if (features.length === 0) {
+      parsed.syntax.push({ message: firstLine(error.message), position: source.positionOfIndex(error.index), statement: null });
+    }
     // Without statements the whole file is scanned, when the scanner can read it, for the header.
     parsed.comments = commentsOutside(parser, source, []);
     parsed.header = leadingComments(parser, source, parsed.comments);
@@ -89,26 +104,20 @@ export function parseMigration(parser: Parser, file: MigrationFile): ParsedFile 
   }
 
   const conditions = conditionParser((sql) => parser.parseSync(sql));
-  for (const rawStmt of raw) {
-    if (!rawStmt.stmt) continue;
-    const startByte = rawStmt.stmt_location ?? 0;
-    const start = source.indexOfByte(startByte);
-    // stmt_len 0 (absent) means "to the end of the text".
-    const end = rawStmt.stmt_len ? source.indexOfByte(startByte + rawStmt.stmt_len) : text.length;
-
+  for (const { start, end, node } of spans) {
     const top = parsed.topLevel.length;
     const position = source.positionOfIndex(start);
     parsed.topLevel.push({ start, end, line: position.line });
     parsed.statements.push({
-      node: rawStmt.stmt,
-      kind: kindOf(rawStmt.stmt),
+      node,
+      kind: kindOf(node),
       top,
       position,
       at: (location) => (location === undefined || location < 0 ? position : source.positionOfByte(location)),
       inDo: null,
       file: parsed,
     });
-    const doStmt = as(rawStmt.stmt, 'DoStmt');
+    const doStmt = as(node, 'DoStmt');
     if (doStmt) readDoStatements(parser, parsed, top, doStmt.args, conditions);
   }
   parsed.comments = commentsOutside(parser, source, parsed.topLevel);
@@ -202,7 +211,7 @@ function readDoStatements(parser: Parser, parsed: ParsedFile, top: number, args:
   const cursorOnLine = new Map<number, number>();
   const place = (query: string, lineno: number): number | null => {
     if (!body) return null;
-    const lineStart = lineStartIn(body.text, lineno);
+    const lineStart = indexOfLine(body.text, lineno) ?? body.text.length;
     const found = body.text.indexOf(query, Math.max(lineStart, cursorOnLine.get(lineno) ?? 0));
     if (found < 0) return null;
     cursorOnLine.set(lineno, found + query.length);
@@ -210,23 +219,22 @@ function readDoStatements(parser: Parser, parsed: ParsedFile, top: number, args:
   };
 
   for (const nested of located.statements) {
-    let stmts;
+    const query = new SourceText(nested.query);
+    let spans;
     try {
-      stmts = parser.parseSync(nested.query).stmts ?? [];
+      spans = splitStatementsSync(parser, query);
     } catch {
       continue; // PL/pgSQL accepted it; nothing static to read
     }
     const queryStart = place(nested.query, nested.lineno);
-    for (const rawStmt of stmts) {
-      if (!rawStmt.stmt) continue;
-      const offset = rawStmt.stmt_location ?? 0;
+    for (const span of spans) {
       const at = (location: number | undefined): Position =>
-        queryStart === null ? doPosition : source.positionOfIndex(queryStart + byteOffsetToIndex(nested.query, location === undefined || location < 0 ? offset : location));
+        queryStart === null ? doPosition : source.positionOfIndex(queryStart + (location === undefined || location < 0 ? span.start : query.indexOfByte(location)));
       parsed.statements.push({
-        node: rawStmt.stmt,
-        kind: kindOf(rawStmt.stmt),
+        node: span.node,
+        kind: kindOf(span.node),
         top,
-        position: at(offset),
+        position: at(undefined),
         at,
         inDo: nested.context,
         file: parsed,
@@ -234,7 +242,7 @@ function readDoStatements(parser: Parser, parsed: ParsedFile, top: number, args:
     }
   }
   for (const control of located.transactionControl) {
-    let at = body ? body.start + lineStartIn(body.text, control.lineno) : null;
+    let at = body ? body.start + (indexOfLine(body.text, control.lineno) ?? body.text.length) : null;
     // PL/pgSQL gives the line only: point at its first non-blank character.
     while (at !== null && (source.text.charCodeAt(at) === 32 || source.text.charCodeAt(at) === 9)) at++;
     const position = at === null ? doPosition : source.positionOfIndex(at);
@@ -267,14 +275,4 @@ function bodyOf(source: SourceText, args: Node[] | undefined): { text: string; s
     return source.text.startsWith(sval, start) ? { text: sval, start } : null;
   }
   return null;
-}
-
-function lineStartIn(text: string, lineno: number): number {
-  let index = 0;
-  for (let line = 1; line < lineno; line++) {
-    const nl = text.indexOf('\n', index);
-    if (nl < 0) return text.length;
-    index = nl + 1;
-  }
-  return index;
 }

@@ -1,8 +1,10 @@
 // The vocabulary of db:verify: rules, findings and their places in files.
 // The rule ids and the finding shape are printed by `--json`: a documented
 // format that CI scripts read, so never rename a rule or a field.
+import type { Severity as PlanSeverity } from '../core/plan.js';
 
-export type Severity = 'error' | 'warning';
+/** The engine's severities less `notice`: every finding is worth fixing. */
+export type Severity = Exclude<PlanSeverity, 'notice'>;
 
 /** Static rules: each one a checklist item or a don't of the migration documentation. */
 export type StaticRuleId =
@@ -63,12 +65,6 @@ export const SUPPRESSIBLE_RULES: ReadonlySet<string> = new Set<StaticRuleId>([
   'hardcoded-data',
   'transaction',
 ]);
-
-/** 1-based line and column; columns count characters (code points), as editors do. */
-export interface Position {
-  line: number;
-  column: number;
-}
 
 /** What `--json` prints for each finding. Persisted format: never rename a field. */
 export interface Finding {

@@ -1,5 +1,5 @@
 // Fixture projects declared inside tests, and the CLI run as a child process.
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -42,11 +42,23 @@ export interface CliJson {
   problems: { severity: string; code: string; message: string; file: string | null }[];
 }
 
-/** Runs `node scripts/db.mjs <args>` with a clean environment plus `env`. */
+/**
+ * The environment a fixture project runs with. Fixture projects carry their own core
+ * tier in `migrations/` (a fork of the core, in the package's terms): they name it
+ * with MIGRATE_CORE_DIR, unless the test sets that variable itself (undefined unsets it).
+ */
+export function fixtureEnv(root: string | undefined, env: Record<string, string | undefined>): Record<string, string> {
+  const cleanEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1' };
+  if (root !== undefined && !('MIGRATE_CORE_DIR' in env) && existsSync(path.join(root, 'migrations'))) cleanEnv.MIGRATE_CORE_DIR = 'migrations';
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
+  return cleanEnv;
+}
+
+/** Runs `node scripts/db.mjs <args>` with a clean environment plus `env` (see fixtureEnv). */
 export function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const cleanEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1' };
-    for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
+    const rootAt = args.indexOf('--root');
+    const cleanEnv = fixtureEnv(rootAt >= 0 ? args[rootAt + 1] : undefined, env);
     const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'db.mjs'), ...args], { env: cleanEnv, cwd: repoRoot });
     let stdout = '';
     let stderr = '';

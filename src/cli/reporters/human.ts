@@ -1,11 +1,18 @@
 // Human output: the documented shape of a run (emoji, phases, per-file lines),
 // plus durations, problems and errors with their place in the file.
-import type { RunEvent, RunResult, ErrorReport } from '../../run/events.js';
+import type { RunEvent, RunResult } from '../../run/events.js';
 import type { PlannedMigration, Problem } from '../../core/plan.js';
 import type { Discovery } from '../../discover/project.js';
 import { formatMs, type Style } from './style.js';
+import { printError } from '../output.js';
 
 type Write = (line: string) => void;
+
+/** Why the core folder is the one it is, as the start line says it. */
+const CORE_ORIGIN: Record<string, string> = {
+  package: ', shipped with tiered-migrate',
+  project: '',
+};
 
 /** Which heading a file is printed under. */
 function groupOf(item: PlannedMigration): string {
@@ -36,7 +43,22 @@ function groupHeading(item: PlannedMigration): string {
   }
 }
 
-export function humanReporter(write: Write, writeError: Write, style: Style): (event: RunEvent) => void {
+export interface HumanOptions {
+  /** Only warnings, errors and the summary (a no-op run of 2,000 files prints a few lines). */
+  quiet?: boolean;
+  /** A transient progress line on a terminal (see Output.live); none when absent. */
+  live?: (text: string | null) => void;
+}
+
+/** How often the progress line is redrawn while a file waits or runs. */
+const PROGRESS_TICK_MS = 250;
+
+export function humanReporter(writeLine: Write, writeError: Write, style: Style, options: HumanOptions = {}): (event: RunEvent) => void {
+  // Quiet: everything but warnings, errors and the summary is dropped here, in one place.
+  let summary = false;
+  const write: Write = (line) => {
+    if (!options.quiet || summary) writeLine(line);
+  };
   let discovery: Discovery | null = null;
   let currentGroup: string | null = null;
   let currentEntity: string | null = null;
@@ -47,7 +69,7 @@ export function humanReporter(write: Write, writeError: Write, style: Style): (e
 
   const problemLine = (p: Problem) => {
     const icon = p.severity === 'error' ? style.red('❌') : p.severity === 'warning' ? style.yellow('⚠️ ') : 'ℹ️ ';
-    const out = p.severity === 'error' ? writeError : write;
+    const out = p.severity === 'error' ? writeError : p.severity === 'warning' ? writeLine : write;
     out(`${icon} ${p.message}`);
     if (p.hint) out(style.dim(`   → ${p.hint}`));
   };
@@ -81,7 +103,42 @@ export function humanReporter(write: Write, writeError: Write, style: Style): (e
 
   const isCore = (item: PlannedMigration) => item.file.source.tier === 'core';
 
+  // Progress: files done / to run, the current file, and how long it has waited for the
+  // lock or been running — visible while it happens, not only afterwards.
+  const progress = { done: 0, total: 0, runStarted: 0, item: null as PlannedMigration | null, phase: 'lock' as 'lock' | 'run', since: 0, timer: null as NodeJS.Timeout | null };
+  const drawProgress = () => {
+    if (!options.live || !progress.item) return;
+    const waited = (performance.now() - progress.since) / 1000;
+    const what = progress.phase === 'lock' ? 'waiting for the migration lock (another runner holds it)' : 'running';
+    const total = ((performance.now() - progress.runStarted) / 1000).toFixed(0);
+    options.live(`⏳ [${progress.done}/${progress.total}] ${progress.item.file.filename}: ${what} · ${waited.toFixed(1)} s (${total} s in all)`);
+  };
+  const stopProgress = () => {
+    if (progress.timer) clearInterval(progress.timer);
+    progress.timer = null;
+    progress.item = null;
+    options.live?.(null);
+  };
+
   return (event) => {
+    if (options.live) {
+      if (event.type === 'plan') {
+        progress.total = event.plan.items.filter((i) => i.state === 'pending').length;
+        progress.runStarted = performance.now();
+      } else if (event.type === 'file:lock-wait' || event.type === 'file:start') {
+        progress.item = event.item;
+        progress.phase = event.type === 'file:lock-wait' ? 'lock' : 'run';
+        progress.since = performance.now();
+        // Only slow steps show: the first redraw comes a second after the step began.
+        if (progress.timer) clearInterval(progress.timer);
+        const started = progress.since;
+        progress.timer = setInterval(() => performance.now() - started > 1000 && drawProgress(), PROGRESS_TICK_MS);
+        progress.timer.unref();
+      } else if (event.type === 'file:done' || event.type === 'file:error' || (event.type === 'file:skip' && event.byOtherRunner) || event.type === 'done') {
+        progress.done += event.type === 'done' ? 0 : 1;
+        stopProgress();
+      }
+    }
     switch (event.type) {
       case 'start':
         dryRun = event.dryRun;
@@ -92,6 +149,8 @@ export function humanReporter(write: Write, writeError: Write, style: Style): (e
         }
         if (event.embeddedDir) write(`🗄️  Embedded database (PGlite): ${event.embeddedDir}`);
         else if (event.database === 'pglite:memory') write('🗄️  Embedded database (PGlite) in memory: nothing is kept after this run');
+        else write(`🗄️  Database ${event.database} (from ${event.databaseOrigin})`);
+        write(`📂 Core migrations: ${event.core.dir} (${event.core.files} file${event.core.files === 1 ? '' : 's'}${CORE_ORIGIN[event.core.origin] ?? `, from ${event.core.origin}`})`);
         if (event.command === 'migrate') write(style.bold('📋 PHASE 1: Core migrations'));
         break;
       case 'connected':
@@ -145,26 +204,12 @@ export function humanReporter(write: Write, writeError: Write, style: Style): (e
         writeError(style.red(`❌ Failed executing ${event.item.file.path} (${formatMs(event.durationMs)})`));
         break;
       case 'done':
-        if (event.result.command === 'status') printStatus(write, style, event.result, discovery);
+        summary = true;
+        if (event.result.command === 'status') printStatus(write, style, event.result, discovery, options.quiet ?? false);
         else printSummary(write, writeError, style, event.result, dryRun);
         break;
     }
   };
-}
-
-function printError(writeError: Write, style: Style, error: ErrorReport): void {
-  const where = error.file ? `${error.file}${error.line ? `:${error.line}${error.column ? `:${error.column}` : ''}` : ''}` : null;
-  writeError('');
-  writeError(style.red(`❌ ${error.sqlstate ? `ERROR ${error.sqlstate}: ` : ''}${error.message}`));
-  if (where) writeError(`   at ${where}`);
-  if (error.sourceLine !== null && error.sourceLine !== undefined && error.line) {
-    const gutter = `${error.line} | `;
-    writeError(`   ${gutter}${error.sourceLine}`);
-    if (error.column) writeError(`   ${' '.repeat(gutter.length - 2)}| ${' '.repeat(Math.max(error.column - 1, 0))}${style.red('^')}`);
-  }
-  if (error.detail) writeError(`   DETAIL: ${error.detail}`);
-  if (error.hint) writeError(error.sqlstate ? `   HINT: ${error.hint}` : `   → ${error.hint}`);
-  if (error.code === 'MIGRATION_FAILED') writeError(style.dim(error.recorded === false ? '   The file was rolled back: nothing of it was applied and it is not recorded. Fix it and run again.' : error.recorded ? '   This attempt was rolled back, but a tracking row for the file exists (written by another process): check what applied it.' : '   This attempt was rolled back: nothing of it was applied.'));
 }
 
 function printSummary(write: Write, writeError: Write, style: Style, result: RunResult, dryRun: boolean): void {
@@ -193,7 +238,7 @@ function printSummary(write: Write, writeError: Write, style: Style, result: Run
   write(style.green('🎉 All migrations completed successfully!'));
 }
 
-function printStatus(write: Write, style: Style, result: RunResult, discovery: Discovery | null): void {
+function printStatus(write: Write, style: Style, result: RunResult, discovery: Discovery | null, quiet: boolean): void {
   const icon: Record<string, string> = {
     applied: '✅',
     pending: '⏳',
@@ -204,13 +249,15 @@ function printStatus(write: Write, style: Style, result: RunResult, discovery: D
   };
   if (discovery) write(`📌 Active theme: ${discovery.theme}   🔌 Active plugins: ${discovery.plugins.join(', ') || '(none)'}`);
   let tier: string | null = null;
-  for (const m of result.migrations) {
+  // Quiet: only what needs attention, then the counts.
+  for (const m of quiet ? result.migrations.filter((m) => m.status !== 'applied') : result.migrations) {
     if (m.tier !== tier) {
       tier = m.tier;
       write('');
       write(style.bold(`${tier}`));
     }
-    write(`  ${icon[m.status] ?? ''} ${m.status.padEnd(9)} ${m.label}`);
+    const when = m.appliedAt ? style.dim(`  ${m.appliedAt.slice(0, 19)}${m.durationMs !== null ? ` · ${formatMs(m.durationMs)}` : ''}`) : '';
+    write(`  ${icon[m.status] ?? ''} ${m.status.padEnd(9)} ${m.label}${when}`);
   }
   const by = (s: string) => result.migrations.filter((m) => m.status === s).length;
   write('');

@@ -1,10 +1,16 @@
 // `--json`: exactly one JSON document on stdout, written when the run is done.
+// Every document carries the tool's `version` and a `schemaVersion` of its own shape
+// (raised when a field is renamed or removed; new fields do not raise it).
 import type { RunEvent } from '../../run/events.js';
+import { packageVersion } from '../../discover/core-dir.js';
+
+/** The shape of the migrate / status document. */
+export const RUN_SCHEMA_VERSION = 1;
 
 export function jsonReporter(write: (text: string) => void): (event: RunEvent) => void {
   return (event) => {
     if (event.type !== 'done') return;
-    const { ok, database, migrations, error, problems } = event.result;
-    write(`${JSON.stringify({ ok, database, migrations, error, problems }, null, 2)}\n`);
+    const { ok, command, database, migrations, error, problems } = event.result;
+    write(`${JSON.stringify({ ok, command, database, migrations, error, problems, version: packageVersion(), schemaVersion: RUN_SCHEMA_VERSION }, null, 2)}\n`);
   };
 }

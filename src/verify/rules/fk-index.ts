@@ -6,20 +6,12 @@ import { atStatement, type SetupRule } from '../finding.js';
 import type { RawFinding } from '../types.js';
 import type { IndexInfo } from '../corpus.js';
 import { display } from '../ast.js';
+import { toSnake } from '../../core/naming.js';
 
 function covers(index: IndexInfo, columns: readonly string[]): boolean {
   if (index.partial || index.columns.length < columns.length) return false;
   const leading = new Set(index.columns.slice(0, columns.length));
   return columns.every((c) => leading.has(c));
-}
-
-/** `userId` → `user_id`, for a suggested index name. */
-function snake(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
 }
 
 export const fkIndexRule: SetupRule = (setup) => {
@@ -28,7 +20,7 @@ export const fkIndexRule: SetupRule = (setup) => {
     for (const fk of table.foreignKeys) {
       if (fk.columns.length === 0 || table.indexes.some((i) => covers(i, fk.columns))) continue;
       const columns = fk.columns.map((c) => `"${c}"`).join(', ');
-      const indexName = `idx_${snake(table.name.name)}_${fk.columns.map(snake).join('_')}`;
+      const indexName = `idx_${toSnake(table.name.name)}_${fk.columns.map(toSnake).join('_')}`;
       findings.push(
         atStatement(
           'fk-index',

@@ -1,7 +1,8 @@
 // naming: every file is `NNN_snake_case.sql`, and no two files of one folder share
 // a number (the engine would run them in name order, which nobody chose).
 import type { MigrationFile } from '../../core/types.js';
-import { followsConvention } from '../../core/naming.js';
+import { formatNumber, toSnake } from '../../core/naming.js';
+import { filesByFolder, nameFault, sharedNumbers } from '../../core/numbering.js';
 import { atFile, type SetupRule } from '../finding.js';
 import type { RawFinding } from '../types.js';
 
@@ -9,26 +10,22 @@ const RENAME_RISK = 'If it has already run anywhere, renaming makes it run again
 
 export const namingRule: SetupRule = (setup) => {
   const findings: RawFinding[] = [];
-  const byFolder = new Map<string, MigrationFile[]>();
+  const numbered: MigrationFile[] = [];
   for (const { file } of setup.files) {
-    if (file.number === null) {
+    const fault = nameFault(file);
+    if (fault === 'unnumbered') {
       findings.push(atFile('naming', file.path, `${file.filename} has no leading number, so its place in the order is unknown`, `Rename it NNN_snake_case.sql with the next number of its folder. ${RENAME_RISK}`));
       continue;
     }
-    if (!followsConvention(file.filename)) {
+    if (fault === 'unconventional') {
       findings.push(
         atFile('naming', file.path, `${file.filename} does not follow NNN_snake_case.sql (three-digit number, lower-case words joined by _)`, `Rename it, e.g. ${suggestName(file)}. ${RENAME_RISK}`),
       );
     }
-    const list = byFolder.get(file.source.dir) ?? [];
-    list.push(file);
-    byFolder.set(file.source.dir, list);
+    numbered.push(file);
   }
-  for (const files of byFolder.values()) {
-    const byNumber = new Map<bigint, MigrationFile[]>();
-    for (const f of files) byNumber.set(f.number!, [...(byNumber.get(f.number!) ?? []), f]);
-    for (const same of byNumber.values()) {
-      if (same.length < 2) continue;
+  for (const files of filesByFolder(numbered).values()) {
+    for (const { files: same } of sharedNumbers(files)) {
       const sorted = [...same].sort((a, b) => (a.filename < b.filename ? -1 : 1));
       for (const later of sorted.slice(1)) {
         findings.push(
@@ -41,8 +38,7 @@ export const namingRule: SetupRule = (setup) => {
 };
 
 function suggestName(file: MigrationFile): string {
-  const digits = String(file.number ?? 1n).padStart(3, '0');
-  let rest = file.filename.replace(/^\d+/, '').replace(/\.sql$/i, '');
-  rest = rest.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const digits = formatNumber(file.number ?? 1n);
+  const rest = toSnake(file.filename.replace(/^\d+/, '').replace(/\.sql$/i, ''));
   return `${digits}_${rest || 'description'}.sql`;
 }

@@ -1,5 +1,6 @@
-// syntax: the file (or a DO block in it) does not parse. Reported where
-// PostgreSQL's own parser stopped; the server would reject the file the same way.
+// syntax: the file (or a DO block in it) does not parse, or is not text the engine
+// runs (bytes that are not UTF-8, psql client features). Reported where PostgreSQL's
+// own parser stopped, or at the bad byte or the feature.
 import type { FileRule } from '../finding.js';
 import { RULE_SEVERITY } from '../types.js';
 
@@ -11,6 +12,8 @@ export const syntaxRule: FileRule = (file) =>
     line: problem.position.line,
     column: problem.position.column,
     message: problem.message,
-    fix: 'Fix the SQL at this place: the check uses PostgreSQL\'s own parser, so the server rejects it the same way. Other rules skip what does not parse.',
+    fix:
+      problem.fix ??
+      'Fix the SQL at this place: the check uses PostgreSQL\'s own parser, so the server rejects it the same way. Other rules skip what does not parse.',
     statement: problem.statement,
   }));

@@ -3,20 +3,10 @@
 // ALTER SYSTEM, …) nor control transactions itself (BEGIN, COMMIT, SAVEPOINT, a
 // COMMIT inside a DO block).
 import type { Node } from 'libpg-query';
-import type { MigrationFile } from '../../core/types.js';
 import { atStatement, type FileRule } from '../finding.js';
 import type { RawFinding } from '../types.js';
 import { as } from '../ast.js';
 import { TRANSACTION_STATEMENT_NAMES } from '../../sql/transaction-kinds.js';
-
-/**
- * Whether the engine wraps this file in a transaction. Today it wraps every file
- * (src/run/migrate.ts, applyOne): there is no opt-out directive. Kept a function so
- * an opt-out, if the engine ever gets one, changes one place.
- */
-export function wrappedInTransaction(_file: MigrationFile): boolean {
-  return true;
-}
 
 /** What in the statement cannot run inside a transaction block, or null. */
 function outsideOnly(node: Node, kind: string): string | null {
@@ -62,7 +52,6 @@ function outsideOnly(node: Node, kind: string): string | null {
 }
 
 export const transactionRule: FileRule = (file) => {
-  if (!wrappedInTransaction(file.file)) return [];
   const findings: RawFinding[] = [];
   for (const stmt of file.statements) {
     const control = as(stmt.node, 'TransactionStmt');

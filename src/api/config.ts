@@ -1,0 +1,104 @@
+// From the options of an API call (or of a command line) to what a run needs:
+// the project (root, theme, core folder) and the database. The environment and
+// `.env` files are read only when the caller asks for them (`env`).
+import path from 'node:path';
+import { MigrateError } from '../core/errors.js';
+import { secretsOf } from '../core/redact.js';
+import { DATABASE_VARIABLES, embeddedDefault, resolveTarget, targetOfClient, targetOfUrl, type DatabaseTarget } from '../db/connect.js';
+import { locateCore, type CoreLocation } from '../discover/core-dir.js';
+import type { DiscoverOptions } from '../discover/project.js';
+import { loadEnvFiles } from './env-files.js';
+
+/** Options every operation takes. */
+export interface ProjectOptions {
+  /** The app's root folder (holding `contents/`). Default: `process.cwd()`. */
+  root?: string;
+  /**
+   * The database: a `postgres://` URL, `pglite:<dir>`, `pglite:memory`, or an open
+   * connection you own and close (a connected `pg.Client`, or a `PGlite` instance).
+   * Default: from the environment when `env` is given, else the embedded database in `<root>/.pglite`.
+   */
+  database?: string | object;
+  /** The active theme. Default: `NEXT_PUBLIC_ACTIVE_THEME` when `env` is given. */
+  theme?: string;
+  /**
+   * The core tier's folder, for a team that forks the core (relative to `root`).
+   * Default: `MIGRATE_CORE_DIR` when `env` is given, else the core schema shipped in this package.
+   */
+  coreDir?: string;
+  /**
+   * Read configuration from environment variables (`true`: `process.env`, or an
+   * object of your own) and from the app's `.env` files with Next.js precedence:
+   * `MIGRATE_DATABASE_URL`, `DIRECT_URL`, `DATABASE_URL`, `NEXT_PUBLIC_ACTIVE_THEME`,
+   * `MIGRATE_CORE_DIR`, `NODE_ENV`. Default: nothing is read; options only.
+   */
+  env?: boolean | Record<string, string | undefined>;
+  /** With `env`: also read `.env`, `.env.local`, `.env.<NODE_ENV>`… Default true. */
+  envFiles?: boolean;
+}
+
+/** How each setting is named in messages (the command line passes its flags). */
+export interface OptionNames {
+  theme: string;
+  coreDir: string;
+  database: string;
+}
+
+export const API_OPTION_NAMES: OptionNames = { theme: 'the theme option', coreDir: 'the coreDir option', database: 'the database option' };
+
+export interface ResolvedConfig {
+  project: DiscoverOptions;
+  target: DatabaseTarget;
+  /** The variables the run may consult (empty unless `env` was given); never process.env itself. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** `.env` files read, highest precedence first. */
+  envFilesLoaded: string[];
+  /** Passwords of every configured URL, for scrubbing output. */
+  secrets: string[];
+}
+
+/** Resolves options (and, when asked, the environment) into a run's configuration. */
+export function resolveConfig(options: ProjectOptions, names: OptionNames = API_OPTION_NAMES): ResolvedConfig {
+  const root = path.resolve(options.root ?? process.cwd());
+  const env: Record<string, string | undefined> = options.env === true ? { ...process.env } : options.env ? { ...options.env } : {};
+  const envFilesLoaded = options.env && options.envFiles !== false ? loadEnvFiles(root, env) : [];
+  const secrets = DATABASE_VARIABLES.flatMap((name) => secretsOf(env[name]));
+
+  let target: DatabaseTarget;
+  if (typeof options.database === 'string') {
+    secrets.push(...secretsOf(options.database));
+    target = targetOfUrl(root, options.database, names.database);
+  } else if (options.database !== undefined && options.database !== null) {
+    target = targetOfClient(options.database, names.database);
+  } else {
+    target = options.env ? resolveTarget(root, env) : embeddedDefault(root);
+  }
+
+  const themeFromEnv = env.NEXT_PUBLIC_ACTIVE_THEME || undefined;
+  const theme = options.theme ?? themeFromEnv;
+  if (theme === '') throw new MigrateError('USAGE', `${names.theme} needs a theme name`);
+  const coreDir = options.coreDir ?? (env.MIGRATE_CORE_DIR || undefined);
+  let core: CoreLocation;
+  if (coreDir !== undefined) {
+    core = locateCore(root, { dir: coreDir, origin: options.coreDir !== undefined ? (names.coreDir === '--core-dir' ? '--core-dir' : 'option') : 'MIGRATE_CORE_DIR' });
+  } else {
+    core = locateCore(root);
+  }
+  return {
+    project: { root, theme, themeOrigin: options.theme !== undefined ? names.theme : 'NEXT_PUBLIC_ACTIVE_THEME', core },
+    target,
+    env,
+    envFilesLoaded,
+    secrets,
+  };
+}
+
+/**
+ * Whether `*sample_data*` files run. An explicit choice wins; with the environment
+ * read, they run unless NODE_ENV=production; without it, never (a boot-time call
+ * of the API on a production database must not insert sample users by default).
+ */
+export function sampleDataWanted(explicit: boolean | undefined, config: ResolvedConfig, envRead: boolean): boolean {
+  if (explicit !== undefined) return explicit;
+  return envRead && config.env.NODE_ENV !== 'production';
+}

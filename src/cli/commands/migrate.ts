@@ -1,0 +1,133 @@
+// `tiered-migrate migrate` and `tiered-migrate status` (npm run db:migrate, db:status).
+import { exitCodeFor } from '../../core/errors.js';
+import { resolveConfig } from '../../api/config.js';
+import { runResolved } from '../../api/migrate.js';
+import { buildResult, errorReport } from '../../run/result.js';
+import type { Command } from '../../run/events.js';
+import { MigrateError } from '../../core/errors.js';
+import { humanReporter } from '../reporters/human.js';
+import { jsonReporter } from '../reporters/json.js';
+import { CLI_OPTION_NAMES, PROGRAM, PROJECT_FLAGS, PROJECT_FLAGS_USAGE, noExtraArguments, parseCommandArgs, projectOptionsOf } from '../args.js';
+import { makeOutput, printError } from '../output.js';
+
+const usage = (command: Command) => `Usage: ${PROGRAM} ${command} [options]${command === 'migrate' ? '   (npm run db:migrate -- [options])' : '   (npm run db:status -- [options])'}
+
+${command === 'migrate' ? 'Applies every pending migration: core, then the theme, its plugins, then entities.' : 'Shows applied, pending, modified, missing and inactive migrations; changes nothing.'}
+
+Options:
+${PROJECT_FLAGS_USAGE}
+  --json             print one JSON document on stdout instead of text
+  -q, --quiet        print only warnings, errors and the summary
+  --no-emoji         plain markers ([ok], [error], …) instead of emoji${command === 'migrate' ? `
+  --dry-run          show what would run; execute nothing
+  --strict-order     refuse pending files numbered below an applied one` : `
+  --exit-code        exit 1 when anything is pending (a CI gate)`}
+  --allow-missing    run even though applied files are missing from disk
+  --sample-data      run *sample_data* files even when NODE_ENV=production
+  --no-sample-data   never run *sample_data* files
+  -h, --help         show this help
+
+Database: MIGRATE_DATABASE_URL, else DIRECT_URL, else DATABASE_URL, else the embedded PGlite database
+in <root>/.pglite. pglite:<dir> and pglite:memory select the embedded database.
+
+Exit codes: 0 success · 1 a migration failed or validation found an error · 2 usage or
+configuration error · 130 / 143 stopped by Ctrl-C / SIGTERM (the running file rolled back)`;
+
+const COMMON_FLAGS = {
+  ...PROJECT_FLAGS,
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  'no-emoji': { type: 'boolean' },
+  'allow-missing': { type: 'boolean' },
+  'sample-data': { type: 'boolean' },
+  'no-sample-data': { type: 'boolean' },
+} as const;
+const MIGRATE_FLAGS = { ...COMMON_FLAGS, 'dry-run': { type: 'boolean' }, 'strict-order': { type: 'boolean' } } as const;
+const STATUS_FLAGS = { ...COMMON_FLAGS, 'exit-code': { type: 'boolean' } } as const;
+/** The parsed flags of migrate and status (each command accepts its own subset). */
+interface Flags {
+  root?: string;
+  theme?: string;
+  'core-dir'?: string;
+  'no-env-file'?: boolean;
+  help?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  'no-emoji'?: boolean;
+  'allow-missing'?: boolean;
+  'sample-data'?: boolean;
+  'no-sample-data'?: boolean;
+  'dry-run'?: boolean;
+  'strict-order'?: boolean;
+  'exit-code'?: boolean;
+}
+
+/** Signals that stop a run, and the exit status each gives (128 + signal number). */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+
+export async function migrateCommand(command: Command, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const json = argv.includes('--json');
+  const output = makeOutput({ json, env, emoji: !argv.includes('--no-emoji') });
+  const { style } = output;
+  try {
+    const parsed = parseCommandArgs(
+      argv,
+      command === 'migrate' ? MIGRATE_FLAGS : STATUS_FLAGS,
+      command,
+    );
+    const values = parsed.values as Flags;
+    const positionals = parsed.positionals;
+    if (values.help) {
+      output.out(usage(command));
+      output.flush();
+      return 0;
+    }
+    noExtraArguments(positionals, command);
+    if (values['sample-data'] && values['no-sample-data']) {
+      throw new MigrateError('USAGE', '--sample-data and --no-sample-data contradict each other', { hint: 'Pass at most one of them.' });
+    }
+    const options = {
+      ...projectOptionsOf(values, env),
+      ...(values['sample-data'] ? { sampleData: true } : values['no-sample-data'] ? { sampleData: false } : {}),
+      strictOrder: values['strict-order'] ?? false,
+      allowMissing: values['allow-missing'] ?? false,
+      dryRun: values['dry-run'] ?? false,
+    };
+    const config = resolveConfig(options, CLI_OPTION_NAMES);
+    output.addSecrets(config.secrets);
+    if (!json && !values.quiet) output.out(`📄 Env files: ${config.envFilesLoaded.length > 0 ? config.envFilesLoaded.join(', ') : values['no-env-file'] ? '(not read: --no-env-file)' : '(none found)'}`);
+
+    // Ctrl-C or SIGTERM: cancel the running statement, roll its file back, report, exit
+    // 130 / 143. A second signal exits at once.
+    const stop = new AbortController();
+    let stoppedBy: keyof typeof STOP_SIGNALS | null = null;
+    const handlers = Object.keys(STOP_SIGNALS).map((name) => {
+      const signal = name as keyof typeof STOP_SIGNALS;
+      const handler = () => {
+        if (stoppedBy) process.exit(STOP_SIGNALS[stoppedBy]);
+        stoppedBy = signal;
+        stop.abort(signal);
+      };
+      process.on(signal, handler);
+      return () => process.off(signal, handler);
+    });
+    try {
+      const onEvent = json ? jsonReporter((t) => output.raw(t)) : humanReporter(output.out, output.err, style, { quiet: values.quiet ?? false, live: output.live });
+      const result = await runResolved(command, config, { ...options, onEvent, signal: stop.signal });
+      output.flush();
+      if (stoppedBy) return STOP_SIGNALS[stoppedBy];
+      if (!result.ok) return exitCodeFor(result.error?.code ?? 'VALIDATION');
+      // For CI gates: anything still to apply fails the step.
+      if (values['exit-code'] && result.migrations.some((m) => m.status === 'pending')) return 1;
+      return 0;
+    } finally {
+      for (const off of handlers) off();
+    }
+  } catch (error) {
+    if (!(error instanceof MigrateError)) throw error;
+    if (json) jsonReporter((t) => output.raw(t))({ type: 'done', result: buildResult({ command, database: null }, null, new Map(), error) });
+    else printError(output.err, style, errorReport(error));
+    output.flush();
+    return error.exitCode;
+  }
+}

@@ -1,0 +1,96 @@
+// The verify operation: the static check of every file of the active setup (or
+// of every setup, `all`), and, when a database is given, the live checks of the
+// database against the files (read-only). Returns the report; prints nothing.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { MigrateError } from '../core/errors.js';
+import { openDatabase, type DatabaseTarget } from '../db/connect.js';
+import { discover, type DiscoverOptions, type Discovery } from '../discover/project.js';
+import { discoverAll, setupLabel } from '../discover/all.js';
+import { loadParser } from '../sql/statements.js';
+import { verifyStatic, type SetupFiles } from './verify.js';
+import { liveChecks } from './live.js';
+import { buildReport, type DatabaseSummary, type VerifyReport } from './report.js';
+import type { Corpus } from './corpus.js';
+
+export interface VerifyRunOptions {
+  project: DiscoverOptions;
+  /** Every theme and every plugin no theme lists, not only the active setup. */
+  all: boolean;
+  /** Warnings fail the report too. */
+  strict: boolean;
+  /** The database to check against the files, or why it is not checked. */
+  target: DatabaseTarget | { skipped: string };
+  /** Whether sample-data files count as pending (they are skipped in production). */
+  sampleData: boolean;
+}
+
+/** Which database the live checks read, or why they do not run. */
+export function liveTarget(target: DatabaseTarget): DatabaseTarget | { skipped: string } {
+  // The embedded default is the engine's fallback, not a database anyone configured.
+  if (target.kind === 'pglite' && target.isDefault) return { skipped: 'no MIGRATE_DATABASE_URL, DIRECT_URL or DATABASE_URL' };
+  if (target.kind === 'pglite' && target.dir && !existsSync(path.join(target.dir, 'PG_VERSION'))) {
+    // Opening it would create a database: verification never writes.
+    throw new MigrateError('CONFIG', `${target.origin} points at ${target.dir}, which holds no embedded database`, {
+      hint: 'Run the migrations first (npm run db:migrate), or fix the path.',
+    });
+  }
+  return target;
+}
+
+async function runLive(target: DatabaseTarget, discovery: Discovery, corpus: Corpus, sampleData: boolean): Promise<{ summary: DatabaseSummary; findings: VerifyReport['findings'] }> {
+  const db = await openDatabase(target);
+  try {
+    const result = await db.transaction((tx) => liveChecks(tx, { files: discovery.files, sources: discovery.sources, corpus, sampleData }));
+    return { summary: { database: db.display, trackingProblem: result.trackingProblem, pending: result.pending }, findings: result.findings };
+  } finally {
+    await db.close();
+  }
+}
+
+/** Runs the checks and returns the report (`ok` false on errors, or on warnings with `strict`). */
+export async function verifyProject(options: VerifyRunOptions): Promise<VerifyReport> {
+  const started = performance.now();
+  const { project } = options;
+  let active: Discovery | null = null;
+  let setups: SetupFiles[];
+  if (options.all) {
+    setups = (await discoverAll(project.root, project.core)).map((s) => ({ label: s.label, files: s.files }));
+    if (project.theme) active = await discover(project);
+  } else {
+    active = await discover(project);
+    setups = [{ label: setupLabel(active.theme, active.plugins), files: active.files }];
+  }
+
+  const parser = await loadParser();
+  const result = verifyStatic(parser, setups);
+  const findings = [...result.findings];
+
+  let database: DatabaseSummary | null = null;
+  let databaseSkipped: string | null = 'skipped' in options.target ? options.target.skipped : null;
+  if (!('skipped' in options.target)) {
+    if (!active) {
+      databaseSkipped = '--all without an active theme (set NEXT_PUBLIC_ACTIVE_THEME or pass --theme to compare the database)';
+    } else {
+      const label = setupLabel(active.theme, active.plugins);
+      const corpus = result.corpora.get(label) ?? verifyStatic(parser, [{ label, files: active.files }]).corpora.get(label)!;
+      const live = await runLive(options.target, active, corpus, options.sampleData);
+      database = live.summary;
+      findings.push(...live.findings);
+    }
+  }
+
+  return buildReport(
+    {
+      findings,
+      setups: setups.map((s) => s.label),
+      checked: result.files.length,
+      database,
+      databaseSkipped,
+      suppressed: result.suppressed,
+      unusedDirectives: result.unusedDirectives,
+      durationMs: performance.now() - started,
+    },
+    options.strict,
+  );
+}
