@@ -11,8 +11,12 @@ import { acquireFolderLock } from './folder-lock.js';
 /** The user PGlite connects as (we never pass `username`). */
 const PGLITE_USER = 'postgres';
 
-/** Opens (creating when needed) the PGlite database in `dir`, or in memory when `dir` is null. */
-export async function openPglite(dir: string | null): Promise<Database> {
+/**
+ * Starts a PGlite instance on `dir` (null: in memory) with the extensions migrations
+ * commonly CREATE (PGlite only installs them on CREATE EXTENSION). The caller holds
+ * the folder lock and closes the instance; `dev` and `reset` use the instance itself.
+ */
+export async function startPglite(dir: string | null): Promise<PGliteInstance> {
   const [{ PGlite }, { pgcrypto }, { uuid_ossp }, { citext }, { pg_trgm }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('@electric-sql/pglite/contrib/pgcrypto'),
@@ -20,27 +24,39 @@ export async function openPglite(dir: string | null): Promise<Database> {
     import('@electric-sql/pglite/contrib/citext'),
     import('@electric-sql/pglite/contrib/pg_trgm'),
   ]);
+  try {
+    const db = new PGlite(dir ?? undefined, { extensions: { pgcrypto, uuid_ossp, citext, pg_trgm } });
+    await db.waitReady;
+    return db;
+  } catch (error) {
+    throw new MigrateError('CONNECTION', `cannot open the embedded database${dir ? ` at ${dir}` : ''}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Opens (creating when needed) the PGlite database in `dir`, or in memory when `dir` is null. */
+export async function openPglite(dir: string | null): Promise<Database> {
   let release: (() => void) | null = null;
   if (dir) {
     mkdirSync(dir, { recursive: true });
     release = await acquireFolderLock(dir);
   }
-  let db: InstanceType<typeof PGlite>;
+  let db: PGliteInstance;
   try {
-    // Extensions migrations commonly CREATE; PGlite only installs them on CREATE EXTENSION.
-    db = new PGlite(dir ?? undefined, { extensions: { pgcrypto, uuid_ossp, citext, pg_trgm } });
-    await db.waitReady;
+    db = await startPglite(dir);
   } catch (error) {
     release?.();
-    throw new MigrateError('CONNECTION', `cannot open the embedded database${dir ? ` at ${dir}` : ''}: ${(error as Error).message}`, { cause: error });
+    throw error;
   }
-  return wrapPglite(db, { display: dir ? `pglite:${dir}` : 'pglite:memory', close: async () => {
-    try {
-      await db.close();
-    } finally {
-      release?.();
-    }
-  } });
+  return wrapPglite(db, {
+    display: dir ? `pglite:${dir}` : 'pglite:memory',
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        release?.();
+      }
+    },
+  });
 }
 
 /** The PGlite instance shape we use (a caller's own instance, for the API's `database` option). */

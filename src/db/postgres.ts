@@ -44,32 +44,36 @@ function asList(results: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] {
   return Array.isArray(results) ? results : [results];
 }
 
-export async function openPostgres(url: string): Promise<Database> {
-  const secrets = secretsOf(url);
-  const clean = (s: string) => scrub(s, secrets);
-  const display = redactUrl(url);
-  let client: pg.Client | null = null;
+/**
+ * A connected node-postgres client on `url`: each of connectionAttempts in turn
+ * (libpq's sslmode). A server's refusal is its DatabaseError; a connection that
+ * cannot be made is a CONNECTION error (exit 2). Passwords are scrubbed.
+ */
+export async function connectClient(url: string, applicationName = 'tiered-migrate'): Promise<pg.Client> {
+  const clean = (s: string) => scrub(s, secretsOf(url));
   let lastError: unknown = null;
   for (const attempt of connectionAttempts(url)) {
-    const candidate = new pg.Client({ connectionString: attempt, application_name: 'tiered-migrate' });
+    const candidate = new pg.Client({ connectionString: attempt, application_name: applicationName });
     // A dropped connection emits 'error' on the client; without a listener Node would crash.
     candidate.on('error', () => undefined);
     try {
       await candidate.connect();
-      client = candidate;
-      break;
+      return candidate;
     } catch (error) {
       lastError = error;
       await candidate.end().catch(() => undefined);
       if (isServerError(error)) throw toDatabaseError(error, clean);
     }
   }
-  if (!client) {
-    throw new MigrateError('CONNECTION', `cannot connect to ${display}: ${clean(String((lastError as Error)?.message ?? lastError))}`, {
-      hint: 'Check that the server is running and that DATABASE_URL (or MIGRATE_DATABASE_URL) is right.',
-    });
-  }
-  return wrapPgClient(client, { display, clean, owned: true });
+  throw new MigrateError('CONNECTION', `cannot connect to ${redactUrl(url)}: ${clean(String((lastError as Error)?.message ?? lastError))}`, {
+    hint: 'Check that the server is running and that DATABASE_URL (or MIGRATE_DATABASE_URL) is right.',
+  });
+}
+
+export async function openPostgres(url: string): Promise<Database> {
+  const secrets = secretsOf(url);
+  const client = await connectClient(url);
+  return wrapPgClient(client, { display: redactUrl(url), clean: (s) => scrub(s, secrets), owned: true });
 }
 
 /** The node-postgres client shape we use: a `pg.Client` the caller may have opened. */

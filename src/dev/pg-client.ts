@@ -3,8 +3,7 @@
 // results): the same connection attempts (libpq's sslmode) and error wrapping as
 // src/db/postgres.ts.
 import type pg from 'pg';
-import { MigrateError } from '../core/errors.js';
-import { redactUrl, scrub, secretsOf } from '../core/redact.js';
+import { scrub, secretsOf } from '../core/redact.js';
 import { isServerError, toDatabaseError } from '../db/postgres-error.js';
 
 export interface PgConnection {
@@ -18,36 +17,21 @@ export interface PgConnection {
 
 /** Connects to `url`; a connection failure is a CONNECTION error (exit 2). */
 export async function connectPg(url: string, applicationName: string): Promise<PgConnection> {
-  const [{ default: pgModule }, { connectionAttempts }] = await Promise.all([import('pg'), import('../db/postgres.js')]);
+  const { connectClient } = await import('../db/postgres.js');
   const secrets = secretsOf(url);
   const clean = (s: string) => scrub(s, secrets);
-  let lastError: unknown = null;
-  for (const attempt of connectionAttempts(url)) {
-    const candidate = new pgModule.Client({ connectionString: attempt, application_name: applicationName });
-    // A dropped connection emits 'error' on the client; without a listener Node would crash.
-    candidate.on('error', () => undefined);
-    try {
-      await candidate.connect();
-      return {
-        client: candidate,
-        clean,
-        async wrap(op) {
-          try {
-            return await op();
-          } catch (error) {
-            if (isServerError(error)) throw toDatabaseError(error, clean);
-            throw error;
-          }
-        },
-        end: () => candidate.end().catch(() => undefined),
-      };
-    } catch (error) {
-      lastError = error;
-      await candidate.end().catch(() => undefined);
-      if (isServerError(error)) throw toDatabaseError(error, clean);
-    }
-  }
-  throw new MigrateError('CONNECTION', `cannot connect to ${redactUrl(url)}: ${clean(String((lastError as Error)?.message ?? lastError))}`, {
-    hint: 'Check that the server is running and that DATABASE_URL (or MIGRATE_DATABASE_URL) is right.',
-  });
+  const client = await connectClient(url, applicationName);
+  return {
+    client,
+    clean,
+    async wrap(op) {
+      try {
+        return await op();
+      } catch (error) {
+        if (isServerError(error)) throw toDatabaseError(error, clean);
+        throw error;
+      }
+    },
+    end: () => client.end().catch(() => undefined),
+  };
 }
