@@ -22,9 +22,10 @@ export interface BenchOptions {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-Benchmarks db:migrate, db:status and db:verify against the floor (psql; a bare
+Benchmarks tiered-migrate's migrate, status and verify against the floor (psql; a bare
 node + pg SELECT 1) and against dbmate and node-pg-migrate, on generated corpora.
-Build the engine first (npm run build): it runs from dist/src/. npm run bench
+Build the engine first (npm run build): the benchmark runs a copy of what the
+package installs (bin/tiered-migrate.mjs, dist/, migrations/). npm run bench
 installs the peers into bench/node_modules (bench/package.json) and builds the
 harness into bench/dist/ when needed.
 
