@@ -39,9 +39,10 @@ export interface Contender {
 export interface Toolbox {
   repoRoot: string;
   /**
-   * A copy of the engine (`scripts/` and `dist/src/`) and of the floor script,
-   * taken when the benchmark starts: a rebuild of dist/ during a run cannot
-   * change what is measured half-way, or break a run while tsc rewrites a file.
+   * A copy of the engine as an app installs it (package.json, bin/, dist/,
+   * migrations/: the package's `files`) and of the floor script, taken when the
+   * benchmark starts: a rebuild of dist/ during a run cannot change what is
+   * measured half-way, or break a run while esbuild rewrites a file.
    * Its node_modules links to the repository's, so `pg` and the rest resolve
    * from the package's own install, never from bench/node_modules.
    */
@@ -52,7 +53,6 @@ export interface Toolbox {
 
 export function contenders(tools: Toolbox): Contender[] {
   const node = tools.node;
-  const script = (name: string) => path.join(tools.engineRoot, 'scripts', name);
   const floor: Contender = {
     id: 'floor',
     label: (s) => (s === 'fresh' ? 'psql, one session, BEGIN/COMMIT per file' : 'node + pg: connect, SELECT 1'),
@@ -101,12 +101,11 @@ export function contenders(tools: Toolbox): Contender[] {
   };
   const ours: Contender = {
     id: 'ours',
-    label: (s) => (s === 'status' ? 'db:status' : 'db:migrate'),
+    label: (s) => (s === 'status' ? 'tiered-migrate status' : 'tiered-migrate migrate'),
     command(scenario, corpus, db) {
-      const args = scenario === 'status' ? [script('db.mjs'), 'status'] : [script('run-migrations.mjs')];
       return {
         file: node,
-        args: [...args, '--root', corpus.root, '--no-env-file'],
+        args: oursArgs(tools, scenario === 'status' ? 'status' : 'migrate', corpus),
         cwd: corpus.workDir,
         env: { DATABASE_URL: db.url(), NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
       };
@@ -115,11 +114,20 @@ export function contenders(tools: Toolbox): Contender[] {
   return [floor, dbmate, nodePgMigrate, ours];
 }
 
+/**
+ * The installed command (`npx tiered-migrate <command>` runs bin/tiered-migrate.mjs)
+ * on a corpus. `--core-dir migrations`: a corpus's core tier is its own migrations/
+ * folder (a forked core, to the engine), not the core shipped in the package.
+ */
+function oursArgs(tools: Toolbox, command: string, corpus: Pick<PreparedCorpus, 'root'>): string[] {
+  return [path.join(tools.engineRoot, 'bin', 'tiered-migrate.mjs'), command, '--root', corpus.root, '--core-dir', 'migrations', '--no-env-file'];
+}
+
 /** Ours on the embedded database in `dir` (PGlite), fresh or not depending on the folder. */
 export function oursEmbedded(tools: Toolbox, corpus: PreparedCorpus, dir: string): CommandSpec {
   return {
     file: tools.node,
-    args: [path.join(tools.engineRoot, 'scripts', 'run-migrations.mjs'), '--root', corpus.root, '--no-env-file'],
+    args: oursArgs(tools, 'migrate', corpus),
     cwd: corpus.workDir,
     env: { DATABASE_URL: `pglite:${dir}`, NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
   };
@@ -129,7 +137,7 @@ export function oursEmbedded(tools: Toolbox, corpus: PreparedCorpus, dir: string
 export function oursVerify(tools: Toolbox, corpus: PreparedCorpus): CommandSpec {
   return {
     file: tools.node,
-    args: [path.join(tools.engineRoot, 'scripts', 'db.mjs'), 'verify', '--root', corpus.root, '--no-db', '--no-env-file'],
+    args: [...oursArgs(tools, 'verify', corpus), '--no-db'],
     cwd: corpus.workDir,
     env: { NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
   };
@@ -139,7 +147,7 @@ export function oursVerify(tools: Toolbox, corpus: PreparedCorpus): CommandSpec 
 export function oursDryRun(tools: Toolbox, corpus: Pick<PreparedCorpus, 'root' | 'theme' | 'workDir'>, url: string): CommandSpec {
   return {
     file: tools.node,
-    args: [path.join(tools.engineRoot, 'scripts', 'run-migrations.mjs'), '--root', corpus.root, '--no-env-file', '--dry-run', '--json'],
+    args: [...oursArgs(tools, 'migrate', corpus), '--dry-run', '--json'],
     cwd: corpus.workDir,
     env: { DATABASE_URL: url, NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
   };

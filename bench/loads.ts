@@ -9,12 +9,16 @@ import type { CommandSpec } from './measure.js';
 export interface LoadReport {
   /** npm packages, with the number of their files loaded. */
   packages: Record<string, number>;
-  /** Our compiled modules, relative to dist/src. */
+  /** Our bundled modules (entries and chunks), relative to the snapshot's dist/. */
   ours: string[];
 }
 
-/** Packages that `db:migrate` on a server has no use for (issue 5, "process start"). */
-export const UNWANTED_ON_SERVER = ['oxc-parser', '@oxc-parser/binding-linux-x64-gnu', '@babel/parser', 'libpg-query', '@electric-sql/pglite', 'better-auth', 'typescript'];
+/**
+ * Packages that `migrate` on a server has no use for (issues 5 and 8): the SQL
+ * parser, PGlite, the theme-config parser (a project without a theme config), and
+ * the build tools (esbuild: the installed command never rebuilds its bundle).
+ */
+export const UNWANTED_ON_SERVER = ['oxc-parser', '@oxc-parser/binding-linux-x64-gnu', '@babel/parser', 'libpg-query', '@electric-sql/pglite', 'better-auth', 'typescript', 'esbuild'];
 
 export function withLoadTrace(spec: CommandSpec, traceFile: string, repoRoot: string): CommandSpec {
   return {
@@ -24,16 +28,16 @@ export function withLoadTrace(spec: CommandSpec, traceFile: string, repoRoot: st
   };
 }
 
-/** Reads a trace; `engineRoot` holds the `dist/src` whose modules are ours. */
+/** Reads a trace; `engineRoot` holds the `dist/` whose modules are ours. */
 export async function readLoadTrace(traceFile: string, engineRoot: string): Promise<LoadReport> {
   const files = (await readFile(traceFile, 'utf8')).split('\n').filter(Boolean);
   const packages: Record<string, number> = {};
   const ours: string[] = [];
-  const distSrc = path.join(engineRoot, 'dist', 'src') + path.sep;
+  const dist = path.join(engineRoot, 'dist') + path.sep;
   for (const file of files) {
     const nm = file.lastIndexOf(`${path.sep}node_modules${path.sep}`);
-    if (file.startsWith(distSrc)) {
-      ours.push(file.slice(distSrc.length));
+    if (file.startsWith(dist)) {
+      ours.push(file.slice(dist.length));
     } else if (nm >= 0) {
       const parts = file.slice(nm + '/node_modules/'.length).split(path.sep);
       const name = parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
@@ -52,9 +56,9 @@ export interface ImportTime {
 
 /** Imports measured: our CLI entry (everything it imports statically) and the heavy packages. */
 export function importProbes(engineRoot: string): { module: string; code: string }[] {
-  const main = pathToFileURL(path.join(engineRoot, 'dist', 'src', 'cli', 'main.js')).href;
+  const main = pathToFileURL(path.join(engineRoot, 'dist', 'cli.js')).href;
   return [
-    { module: 'our CLI entry (dist/src/cli/main.js and its static imports)', code: `await import(${JSON.stringify(main)})` },
+    { module: 'our CLI entry (dist/cli.js and its static imports)', code: `await import(${JSON.stringify(main)})` },
     { module: 'pg', code: `await import('pg')` },
     { module: 'oxc-parser', code: `await import('oxc-parser')` },
     { module: 'libpg-query (import + WASM load)', code: `const m = await import('libpg-query'); await m.loadModule()` },

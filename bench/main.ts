@@ -152,21 +152,22 @@ async function serverScenarios(ctx: Context, corpus: PreparedCorpus, list: Conte
     const ours = list.find((c) => c.id === 'ours')!;
     const oursDb = appliedDb.get('ours');
     if (oursDb !== undefined && !cellOf('fresh', ours).failure) {
+      // Issue 8: a no-op run loads no SQL parser, no PGlite, no TypeScript parser, on every corpus.
+      if (corpus.name !== 'rows') await traceLoads(ctx, corpus, `migrate, no-op on ${corpus.name}, on a server`, ours.command('noop', corpus, connection(oursDb))!);
       if (corpus.name === loadsCorpus(ctx.options)) {
-        await traceLoads(ctx, corpus, 'db:migrate, no-op, on a server', ours.command('noop', corpus, connection(oursDb))!);
-        if (scenarios.includes('status')) await traceLoads(ctx, corpus, 'db:status on a server', ours.command('status', corpus, connection(oursDb))!);
+        if (scenarios.includes('status')) await traceLoads(ctx, corpus, 'status on a server', ours.command('status', corpus, connection(oursDb))!);
         const db = await ctx.pool.create();
         try {
-          await traceLoads(ctx, corpus, 'db:migrate, fresh apply, on a server', ours.command('fresh', corpus, connection(db))!);
+          await traceLoads(ctx, corpus, 'migrate, fresh apply, on a server', ours.command('fresh', corpus, connection(db))!);
         } finally {
           await ctx.pool.drop(db);
         }
       }
       if (ctx.options.profile && corpus.name === 'large') {
-        await profile(ctx, corpus, 'db:migrate no-op on large (server)', ours.command('noop', corpus, connection(oursDb))!);
+        await profile(ctx, corpus, 'migrate no-op on large (server)', ours.command('noop', corpus, connection(oursDb))!);
         const db = await ctx.pool.create();
         try {
-          await profile(ctx, corpus, 'db:migrate fresh apply on large (server)', ours.command('fresh', corpus, connection(db))!);
+          await profile(ctx, corpus, 'migrate fresh apply on large (server)', ours.command('fresh', corpus, connection(db))!);
         } finally {
           await ctx.pool.drop(db);
         }
@@ -216,8 +217,8 @@ async function profile(ctx: Context, corpus: PreparedCorpus, what: string, spec:
 
 /** Ours on PGlite: a new folder per fresh run; no-op runs on a folder migrated once, untimed. */
 async function embeddedScenarios(ctx: Context, corpus: PreparedCorpus): Promise<void> {
-  const fresh = newCell(corpus, 'embedded-fresh', 'ours', 'db:migrate, pglite:<new folder>');
-  const noop = newCell(corpus, 'embedded-noop', 'ours', 'db:migrate, pglite:<migrated folder>');
+  const fresh = newCell(corpus, 'embedded-fresh', 'ours', 'migrate, pglite:<new folder>');
+  const noop = newCell(corpus, 'embedded-noop', 'ours', 'migrate, pglite:<migrated folder>');
   ctx.results.cells.push(fresh, noop);
   const logs = path.join(corpus.workDir, 'logs');
   await mkdir(logs, { recursive: true });
@@ -227,7 +228,7 @@ async function embeddedScenarios(ctx: Context, corpus: PreparedCorpus): Promise<
     const warmLog = path.join(logs, 'embedded-warm.log');
     const warmRun = await measure(warm, warmLog);
     if (warmRun.exitCode !== 0) await fail(ctx, noop, warm, warmRun, warmLog, 'untimed first run');
-    if (corpus.name === loadsCorpus(ctx.options) && !noop.failure) await traceLoads(ctx, corpus, 'db:migrate, no-op, on PGlite', oursEmbedded(ctx.tools, corpus, noopDir));
+    if (corpus.name === loadsCorpus(ctx.options) && !noop.failure) await traceLoads(ctx, corpus, 'migrate, no-op, on PGlite', oursEmbedded(ctx.tools, corpus, noopDir));
     for (let r = 0; r < ctx.options.runs; r++) {
       if (!fresh.failure) {
         const dir = path.join(corpus.workDir, `pglite-fresh-${r}`);
@@ -256,9 +257,9 @@ async function embeddedScenarios(ctx: Context, corpus: PreparedCorpus): Promise<
   }
 }
 
-/** `db:verify --no-db`. Exit 1 (findings) still counts as a measured run; exit 2 means not available. */
+/** `verify --no-db`. Exit 1 (findings) still counts as a measured run; exit 2 means not available. */
 async function verifyScenario(ctx: Context, corpus: PreparedCorpus): Promise<void> {
-  const cell = newCell(corpus, 'verify', 'ours', 'db:verify --no-db');
+  const cell = newCell(corpus, 'verify', 'ours', 'verify --no-db');
   ctx.results.cells.push(cell);
   const logs = path.join(corpus.workDir, 'logs');
   await mkdir(logs, { recursive: true });
@@ -280,7 +281,7 @@ async function verifyScenario(ctx: Context, corpus: PreparedCorpus): Promise<voi
     return;
   }
   const codes = [...new Set(cell.exitCodes)];
-  if (codes.includes(1)) cell.label = 'db:verify --no-db (exit 1: findings reported)';
+  if (codes.includes(1)) cell.label = 'verify --no-db (exit 1: findings reported)';
   progress(`  ${corpus.name} verify: ${msOrDash(median(cell.wallMs))} (exit ${codes.join('/')})`);
 }
 
@@ -311,7 +312,7 @@ export async function main(argv: string[]): Promise<number> {
     progress(`bench: wrote ${path.relative(process.cwd(), target)}`);
     return 0;
   }
-  const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+  const cli = path.join(repoRoot, 'dist', 'bin.js');
   if (!existsSync(cli)) {
     process.stderr.write(`bench: ${path.relative(repoRoot, cli)} is missing: run npm run build first\n`);
     return 2;
@@ -434,17 +435,25 @@ async function measureImports(ctx: Context): Promise<ImportTime[]> {
 }
 
 /**
- * Copies scripts/, dist/src/ and the floor script into `engineRoot`: the engine
- * measured stays the same for the whole run. The snapshot lies under bench/, whose
- * node_modules (the peers' install, with a `pg` of its own as node-pg-migrate's
- * peer) would come first when the engine resolves a package: the link to the
- * repository's node_modules makes the engine and the floor load what the package
- * installs, as they do outside the benchmark.
+ * Copies what an installed package holds (package.json and its `files`: bin/,
+ * dist/, migrations/, …) and the floor script into `engineRoot`: the engine
+ * measured is the installed command, and stays the same for the whole run (a
+ * rebuild of dist/ meanwhile changes nothing). No scripts/: the repository's
+ * db:* scripts check src/ against the bundle and load esbuild when it is older,
+ * which an app's `npx tiered-migrate` never does. The snapshot lies under bench/,
+ * whose node_modules (the peers' install, with a `pg` of its own as
+ * node-pg-migrate's peer) would come first when the engine resolves a package:
+ * the link to the repository's node_modules makes the engine and the floor load
+ * what the package installs, as they do outside the benchmark.
  */
 async function snapshotEngine(repoRoot: string, engineRoot: string): Promise<void> {
   await mkdir(engineRoot, { recursive: true });
-  await cp(path.join(repoRoot, 'scripts'), path.join(engineRoot, 'scripts'), { recursive: true });
-  await cp(path.join(repoRoot, 'dist', 'src'), path.join(engineRoot, 'dist', 'src'), { recursive: true });
+  const manifest = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { files?: string[] };
+  await cp(path.join(repoRoot, 'package.json'), path.join(engineRoot, 'package.json'));
+  for (const entry of manifest.files ?? ['bin/', 'dist/', 'migrations/']) {
+    const from = path.join(repoRoot, entry);
+    if (existsSync(from)) await cp(from, path.join(engineRoot, entry), { recursive: true });
+  }
   await cp(path.join(repoRoot, 'bench', FLOOR_SCRIPT), path.join(engineRoot, FLOOR_SCRIPT));
   // A link, not a copy: rm() of the work folder removes the link, never what it points at.
   await symlink(path.join(repoRoot, 'node_modules'), path.join(engineRoot, 'node_modules'), 'dir');

@@ -22,9 +22,10 @@ export interface BenchOptions {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-Benchmarks db:migrate, db:status and db:verify against the floor (psql; a bare
+Benchmarks tiered-migrate's migrate, status and verify against the floor (psql; a bare
 node + pg SELECT 1) and against dbmate and node-pg-migrate, on generated corpora.
-Build the engine first (npm run build): it runs from dist/src/. npm run bench
+Build the engine first (npm run build): the benchmark runs a copy of what the
+package installs (bin/tiered-migrate.mjs, dist/, migrations/). npm run bench
 installs the peers into bench/node_modules (bench/package.json) and builds the
 harness into bench/dist/ when needed.
 
@@ -37,6 +38,8 @@ Modes:
 Options:
   --runs N          timed runs per cell (at least 1; the full mode's 5 is the minimum for a report)
   --corpus LIST     comma-separated: small,s100,medium,s1000,large,rows
+  --embedded LIST   corpora of the embedded PGlite runs (default: medium, or medium and large
+                    among --corpus); none to skip them
   --url URL         admin connection (default BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres);
                     the harness creates and drops its own bench_<random>_<n> databases there
   --seed N          corpus seed (default 20251125)
@@ -60,6 +63,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       quick: { type: 'boolean' },
       runs: { type: 'string' },
       corpus: { type: 'string' },
+      embedded: { type: 'string' },
       url: { type: 'string' },
       seed: { type: 'string' },
       'small-theme': { type: 'string' },
@@ -84,7 +88,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   }
   const seed = values.seed !== undefined ? Number(values.seed) : 20251125;
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
-  const custom = values.corpus !== undefined || values.runs !== undefined;
+  const custom = values.corpus !== undefined || values.runs !== undefined || values.embedded !== undefined;
+  const embeddedList = (text: string): CorpusName[] => {
+    if (text.trim() === 'none') return [];
+    const asked = text.split(',').map((c) => c.trim()).filter(Boolean);
+    const unknown = asked.filter((c) => !ALL.includes(c as CorpusName));
+    if (unknown.length > 0) throw new Error(`unknown corpus ${unknown.join(', ')} in --embedded; known: ${ALL.join(', ')}`);
+    return ALL.filter((c) => asked.includes(c));
+  };
   const only = (list: CorpusName[]) => list.filter((c) => corpora.includes(c));
   return {
     mode: custom && mode !== 'smoke' ? 'custom' : mode,
@@ -93,7 +104,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     statusCorpora: only(['small', 'medium', 'large']),
     // PGlite's cost is mostly its own start and memory (about the same on medium and large):
     // large joins only when asked for with --corpus, to keep the full run short.
-    embeddedCorpora: mode === 'smoke' ? only(['small']) : custom ? only(['medium', 'large']) : only(['medium']),
+    embeddedCorpora: values.embedded !== undefined ? embeddedList(values.embedded) : mode === 'smoke' ? only(['small']) : custom ? only(['medium', 'large']) : only(['medium']),
     verifyCorpora: mode === 'smoke' ? only(['small']) : only(['large']),
     adminUrl: values.url ?? env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     seed,

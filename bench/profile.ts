@@ -39,7 +39,7 @@ export function withCpuProfile(spec: CommandSpec, dir: string): CommandSpec {
   return { ...spec, args: ['--cpu-prof', '--cpu-prof-dir', dir, ...spec.args] };
 }
 
-/** Where a frame's code lives: `ours: run/migrate.js`, `pkg: pg-protocol`, `node`, or a V8 pseudo-frame. */
+/** Where a frame's code lives: `ours: chunks/migrate-….js`, `pkg: pg-protocol`, `node`, or a V8 pseudo-frame. */
 export function placeOf(url: string, functionName: string, engineRoot: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('wasm://')) return '(wasm code)';
@@ -50,7 +50,7 @@ export function placeOf(url: string, functionName: string, engineRoot: string): 
     const parts = file.slice(nm + '/node_modules/'.length).split('/');
     return `pkg: ${parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]}`;
   }
-  const rel = path.relative(path.join(engineRoot, 'dist', 'src'), file);
+  const rel = path.relative(path.join(engineRoot, 'dist'), file);
   if (!rel.startsWith('..')) return `ours: ${rel}`;
   return path.relative(engineRoot, file) || file;
 }

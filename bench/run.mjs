@@ -13,8 +13,9 @@
 //
 // The harness (bench/*.ts) is built by bench/tsconfig.json into bench/dist/, with
 // the repository's TypeScript, so `dbmate` resolves from bench/node_modules. The
-// engine it measures is the package's own build: `npm run build` (dist/src/),
-// with its dependencies in the repository's node_modules.
+// engine it measures is the package's own build: `npm run build` (dist/), run as
+// an app runs it (bin/tiered-migrate.mjs), with its dependencies in the
+// repository's node_modules.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { mayNeedParser } from '../src/sql/statement-starts.js';
-import { loadParser } from '../src/sql/statements.js';
+import { createdExtensions, mayNeedParser } from '../src/sql/statement-starts.js';
+import { loadParser, splitStatementsSync } from '../src/sql/statements.js';
 import { readScript } from '../src/sql/psql-features.js';
 import { repoRoot } from './support/project.js';
 
@@ -87,4 +87,55 @@ test("the project's own migrations need no parser", () => {
   walk(path.join(repoRoot, 'contents'));
   assert.ok(files.length >= 12);
   for (const file of files) assert.equal(mayNeedParser(readFileSync(file, 'utf8')), false, file);
+});
+
+// Which extensions the embedded database registers (src/db/pglite.ts): every one a
+// file may create must be found, or the answer must be "unsure" (then all are).
+const extensionScripts: [string, string[] | 'unsure'][] = [
+  ['CREATE EXTENSION pgcrypto;', ['pgcrypto']],
+  ['create extension if not exists "uuid-ossp"; CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;', ['uuid-ossp', 'citext']],
+  ['CREATE EXTENSION pg_trgm', ['pg_trgm']],
+  ['-- CREATE EXTENSION pg_trgm;\nSELECT 1;', []],
+  ["/* CREATE EXTENSION citext; */ SELECT 'an extension-free string';", 'unsure'],
+  ["DO $$ BEGIN EXECUTE 'CREATE EXTENSION citext'; END $$;", 'unsure'],
+  ['ALTER EXTENSION citext UPDATE;', 'unsure'],
+  ['CREATE EXTENSION earthdistance CASCADE;', 'unsure'],
+  ['CREATE TABLE files (extension text);', 'unsure'],
+  ["SELECT 'open", 'unsure'],
+  ['CREATE TABLE t (id int); SELECT 1;', []],
+];
+
+test('finds the extensions a script creates, and is unsure of any other mention', () => {
+  for (const [sql, expected] of extensionScripts) {
+    const found = createdExtensions(sql);
+    assert.deepEqual(found.unsure ? 'unsure' : found.names, expected, sql);
+  }
+});
+
+test('sound against the real parser: every extension libpg_query sees created is found, or unsure', async () => {
+  const parser = await loadParser();
+  for (const [sql] of extensionScripts) {
+    let created: string[] = [];
+    try {
+      created = splitStatementsSync(parser, sql).flatMap((s) => ('CreateExtensionStmt' in s.node ? [(s.node.CreateExtensionStmt as { extname: string }).extname] : []));
+    } catch {
+      continue;
+    }
+    const found = createdExtensions(sql);
+    if (!found.unsure) for (const name of created) assert.ok(found.names.includes(name), `${name} in ${sql}`);
+  }
+});
+
+test("the project's own migrations create no extension: the embedded database registers none", () => {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const full = path.join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (name.endsWith('.sql')) files.push(full);
+    }
+  };
+  walk(path.join(repoRoot, 'migrations'));
+  walk(path.join(repoRoot, 'contents'));
+  for (const file of files) assert.deepEqual(createdExtensions(readFileSync(file, 'utf8')), { names: [], unsure: false }, file);
 });

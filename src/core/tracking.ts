@@ -86,24 +86,34 @@ export function identityOfFile(file: MigrationFile): RowIdentity {
   return { sourceType: s.sourceType, sourceName: s.sourceName, entity: s.entity, filename: file.filename };
 }
 
-function joined(table: TrackingTable, values: readonly unknown[]): string {
-  return [table, ...values].join('\u0000');
+/**
+ * A key: the table, then the values of its key columns, `\u0000`-separated, null
+ * as '' (`filename` null: the folder's key, without the filename column). Built by
+ * concatenation, with no identity object or array: the plan makes a few keys per
+ * file and per row, and a no-op run over thousands of files is mostly that.
+ */
+function keyOf(table: TrackingTable, id: Omit<RowIdentity, 'filename'>, filename: string | null): string {
+  let key: string = table;
+  for (const c of TRACKING_TABLES[table].key) {
+    if (c.field !== 'filename') key += `\u0000${id[c.field] ?? ''}`;
+    else if (filename !== null) key += `\u0000${filename}`;
+  }
+  return key;
 }
 
 /** The identity of a row: what the table's UNIQUE constraint covers. */
 export function rowKey(row: TrackedRow): string {
-  return joined(row.table, TRACKING_TABLES[row.table].key.map((c) => row[c.field]));
+  return keyOf(row.table, row, row.filename);
 }
 
 /** The key the file's row has (or would have). */
 export function fileKey(file: MigrationFile): string {
-  const id = identityOfFile(file);
-  return joined(file.source.table, TRACKING_TABLES[file.source.table].key.map((c) => id[c.field]));
+  return keyOf(file.source.table, file.source, file.filename);
 }
 
 /** The folder a row belongs to as the table sees it: its key without the filename. */
 export function rowFolderKey(table: TrackingTable, id: Omit<RowIdentity, 'filename'>): string {
-  return joined(table, TRACKING_TABLES[table].key.filter((c) => c.field !== 'filename').map((c) => id[c.field as Exclude<keyof RowIdentity, 'filename'>]));
+  return keyOf(table, id, null);
 }
 
 /** The folder key of a source (the same for every file in it). */

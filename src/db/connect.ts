@@ -78,7 +78,11 @@ export function targetOfClient(client: object, origin: string): DatabaseTarget {
   });
 }
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+/**
+ * Opens the target. `scripts` (the project's migration files, read only for an
+ * embedded database) decide which extensions PGlite registers; without them, all.
+ */
+export async function openDatabase(target: DatabaseTarget, options: { scripts?: () => Iterable<string> } = {}): Promise<Database> {
   if (target.kind === 'postgres') {
     const { openPostgres } = await import('./postgres.js');
     return openPostgres(target.url);
@@ -92,5 +96,5 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return wrapPglite(target.client as import('./pglite.js').PgliteLike, { display: target.display, close: async () => {} });
   }
   const { openPglite } = await import('./pglite.js');
-  return openPglite(target.dir);
+  return openPglite(target.dir, options.scripts?.());
 }

@@ -2,30 +2,61 @@
 // open a PGlite folder, so a lock file serialises runners instead of the
 // advisory lock (which would be a no-op inside a single-connection database).
 import { mkdirSync } from 'node:fs';
-import type { PGlite as PGliteInstance } from '@electric-sql/pglite';
+import type { Extensions, PGlite as PGliteInstance } from '@electric-sql/pglite';
 import type { Database, Queryable, Row, TransactionBody, TransactionOptions } from './driver.js';
 import { isServerError, toDatabaseError } from './postgres-error.js';
 import { MigrateError } from '../core/errors.js';
 import { acquireFolderLock } from './folder-lock.js';
+import { createdExtensions } from '../sql/statement-starts.js';
 
 /** The user PGlite connects as (we never pass `username`). */
 const PGLITE_USER = 'postgres';
 
 /**
- * Starts a PGlite instance on `dir` (null: in memory) with the extensions migrations
- * commonly CREATE (PGlite only installs them on CREATE EXTENSION). The caller holds
+ * The extensions the embedded database offers, by the name `CREATE EXTENSION`
+ * uses. PGlite installs one only on CREATE EXTENSION, but unpacks the files of
+ * every one registered on each open (pgcrypto alone is a 1 MB bundle): a fifth of
+ * an open's CPU for the four, so only those the scripts create are registered.
+ */
+const EXTENSIONS = {
+  pgcrypto: async () => ({ pgcrypto: (await import('@electric-sql/pglite/contrib/pgcrypto')).pgcrypto }),
+  'uuid-ossp': async () => ({ uuid_ossp: (await import('@electric-sql/pglite/contrib/uuid_ossp')).uuid_ossp }),
+  citext: async () => ({ citext: (await import('@electric-sql/pglite/contrib/citext')).citext }),
+  pg_trgm: async () => ({ pg_trgm: (await import('@electric-sql/pglite/contrib/pg_trgm')).pg_trgm }),
+} as const;
+
+type ExtensionName = keyof typeof EXTENSIONS;
+const EXTENSION_NAMES = Object.keys(EXTENSIONS) as ExtensionName[];
+
+/**
+ * The offered extensions that `scripts` create (every one when a script may create
+ * one in a way the lexer cannot follow, or when there are no scripts to look at).
+ * The scripts are every migration file of the project, applied ones included: an
+ * extension they created earlier is in the database, and later files may use it.
+ */
+export function extensionsToRegister(scripts: Iterable<string> | undefined): ExtensionName[] {
+  if (scripts === undefined) return EXTENSION_NAMES;
+  const wanted = new Set<string>();
+  for (const sql of scripts) {
+    const found = createdExtensions(sql);
+    if (found.unsure) return EXTENSION_NAMES;
+    for (const name of found.names) wanted.add(name);
+  }
+  return EXTENSION_NAMES.filter((name) => wanted.has(name));
+}
+
+/**
+ * Starts a PGlite instance on `dir` (null: in memory) with the extensions `scripts`
+ * create (see extensionsToRegister; without scripts, all four). The caller holds
  * the folder lock and closes the instance; `dev` and `reset` use the instance itself.
  */
-export async function startPglite(dir: string | null): Promise<PGliteInstance> {
-  const [{ PGlite }, { pgcrypto }, { uuid_ossp }, { citext }, { pg_trgm }] = await Promise.all([
+export async function startPglite(dir: string | null, scripts?: Iterable<string>): Promise<PGliteInstance> {
+  const [{ PGlite }, ...registered] = await Promise.all([
     import('@electric-sql/pglite'),
-    import('@electric-sql/pglite/contrib/pgcrypto'),
-    import('@electric-sql/pglite/contrib/uuid_ossp'),
-    import('@electric-sql/pglite/contrib/citext'),
-    import('@electric-sql/pglite/contrib/pg_trgm'),
+    ...extensionsToRegister(scripts).map((name) => EXTENSIONS[name]()),
   ]);
   try {
-    const db = new PGlite(dir ?? undefined, { extensions: { pgcrypto, uuid_ossp, citext, pg_trgm } });
+    const db = new PGlite(dir ?? undefined, { extensions: Object.assign({}, ...registered) as Extensions });
     await db.waitReady;
     return db;
   } catch (error) {
@@ -33,8 +64,11 @@ export async function startPglite(dir: string | null): Promise<PGliteInstance> {
   }
 }
 
-/** Opens (creating when needed) the PGlite database in `dir`, or in memory when `dir` is null. */
-export async function openPglite(dir: string | null): Promise<Database> {
+/**
+ * Opens (creating when needed) the PGlite database in `dir`, or in memory when
+ * `dir` is null, with the extensions `scripts` create (see startPglite).
+ */
+export async function openPglite(dir: string | null, scripts?: Iterable<string>): Promise<Database> {
   let release: (() => void) | null = null;
   if (dir) {
     mkdirSync(dir, { recursive: true });
@@ -42,7 +76,7 @@ export async function openPglite(dir: string | null): Promise<Database> {
   }
   let db: PGliteInstance;
   try {
-    db = await startPglite(dir);
+    db = await startPglite(dir, scripts);
   } catch (error) {
     release?.();
     throw error;

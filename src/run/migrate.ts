@@ -62,7 +62,8 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
       dryRun: options.dryRun,
     });
     if (signal?.aborted) return finish(abortError(signal));
-    db = await openDatabase(options.target);
+    const files = discovery.files;
+    db = await openDatabase(options.target, { scripts: () => files.map((f) => f.content) });
     emit({ type: 'connected', database: db.display });
 
     const loaded = await loadPlan(db, discovery, options, emit);

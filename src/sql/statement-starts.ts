@@ -1,9 +1,13 @@
-// A conservative lexical pre-filter: could the engine's pre-run checks find
-// anything in this script: a statement beginning with a transaction-control
-// keyword or with COPY, or a backslash outside strings and comments (a psql
-// meta-command)? When it answers "no", the real parser (libpg_query: 40 ms to
-// load, ~0.1 ms and tens of MB per large corpus) is not needed; when unsure it
-// answers "yes" and the parser decides. It never decides that a statement IS one.
+// A conservative lexer for two cheap questions about a script, asked where the
+// real parser (libpg_query: 40 ms to load, ~0.1 ms and tens of MB per large
+// corpus) would cost more than the answer is worth:
+// - could the engine's pre-run checks find anything: a statement beginning with a
+//   transaction-control keyword or with COPY, or a backslash outside strings and
+//   comments (a psql meta-command)? When it answers "no", the parser is not needed;
+//   when unsure it answers "yes" and the parser decides. It never decides that a
+//   statement IS one.
+// - which extensions does it CREATE? (the embedded database registers only
+//   those); "unsure" when the script mentions extensions in any other way.
 
 /** First words of the statements the checks look for: transaction control, and COPY (… FROM STDIN). */
 const SUSPECT_WORDS = new Set(['BEGIN', 'START', 'COMMIT', 'END', 'ROLLBACK', 'ABORT', 'SAVEPOINT', 'RELEASE', 'PREPARE', 'COPY']);
@@ -12,12 +16,19 @@ const isWordStart = (c: string) => /[A-Za-z_\u0080-\uffff]/.test(c);
 const isWordPart = (c: string) => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
 
 /**
- * Whether some statement of `sql` may start with BEGIN, COMMIT, END, ROLLBACK… or COPY,
- * or a backslash stands outside strings, identifiers and comments; true when unsure.
+ * A top-level token: a word (keyword or bare identifier), a quoted identifier
+ * (its name, quotes undone), a string or dollar-quoted body (its raw text), `;`,
+ * or anything else. Comments are skipped.
  */
-export function mayNeedParser(sql: string): boolean {
+type Token = { kind: 'word' | 'identifier' | 'string'; text: string } | { kind: 'end' | 'backslash' | 'other' };
+
+/**
+ * Calls `visit` for each top-level token until it returns true. Returns 'stopped'
+ * when `visit` did, 'unterminated' for a string, quoted identifier, dollar body or
+ * block comment that never closes (the caller is then unsure), else 'done'.
+ */
+function scanTokens(sql: string, visit: (token: Token) => boolean): 'done' | 'stopped' | 'unterminated' {
   let i = 0;
-  let atStatementStart = true;
   const n = sql.length;
   while (i < n) {
     const c = sql[i]!;
@@ -41,13 +52,14 @@ export function mayNeedParser(sql: string): boolean {
           i++;
         }
       }
-      if (depth > 0) return true;
+      if (depth > 0) return 'unterminated';
     } else if (c === "'") {
       // E'...' strings take backslash escapes; standard strings only double quotes.
       const escapes = i > 0 && (sql[i - 1] === 'E' || sql[i - 1] === 'e') && !(i > 1 && isWordPart(sql[i - 2]!));
+      const start = i;
       i++;
       for (;;) {
-        if (i >= n) return true;
+        if (i >= n) return 'unterminated';
         if (escapes && sql[i] === '\\') {
           i += 2;
         } else if (sql[i] === "'") {
@@ -58,46 +70,127 @@ export function mayNeedParser(sql: string): boolean {
         }
       }
       i++;
-      atStatementStart = false;
+      if (visit({ kind: 'string', text: sql.slice(start, i) })) return 'stopped';
     } else if (c === '"') {
+      const start = i;
       const end = sql.indexOf('"', i + 1);
-      if (end < 0) return true;
+      if (end < 0) return 'unterminated';
       i = end + 1;
       while (sql[i] === '"') {
         const next = sql.indexOf('"', i + 1);
-        if (next < 0) return true;
+        if (next < 0) return 'unterminated';
         i = next + 1;
       }
-      atStatementStart = false;
+      if (visit({ kind: 'identifier', text: sql.slice(start + 1, i - 1).replaceAll('""', '"') })) return 'stopped';
     } else if (c === '$' && (sql[i + 1] === '$' || isWordStart(sql[i + 1] ?? ''))) {
       // $tag$ … $tag$ (a `$` followed by a digit is a parameter, not a quote).
       let j = i + 1;
       while (j < n && sql[j] !== '$' && isWordPart(sql[j]!)) j++;
       if (sql[j] !== '$') {
         i = j;
-        atStatementStart = false;
+        if (visit({ kind: 'other' })) return 'stopped';
         continue;
       }
       const tag = sql.slice(i, j + 1);
       const close = sql.indexOf(tag, j + 1);
-      if (close < 0) return true;
+      if (close < 0) return 'unterminated';
+      const body = sql.slice(j + 1, close);
       i = close + tag.length;
-      atStatementStart = false;
+      if (visit({ kind: 'string', text: body })) return 'stopped';
     } else if (c === ';') {
-      atStatementStart = true;
       i++;
+      if (visit({ kind: 'end' })) return 'stopped';
     } else if (isWordStart(c)) {
       let j = i + 1;
       while (j < n && isWordPart(sql[j]!)) j++;
-      if (atStatementStart && SUSPECT_WORDS.has(sql.slice(i, j).toUpperCase())) return true;
-      atStatementStart = false;
+      const word = sql.slice(i, j);
       i = j;
+      if (visit({ kind: 'word', text: word })) return 'stopped';
     } else if (c === '\\') {
-      return true; // a psql meta-command, or data after COPY FROM STDIN
-    } else {
-      atStatementStart = false;
       i++;
+      if (visit({ kind: 'backslash' })) return 'stopped';
+    } else {
+      i++;
+      if (visit({ kind: 'other' })) return 'stopped';
     }
   }
-  return false;
+  return 'done';
+}
+
+/**
+ * Whether some statement of `sql` may start with BEGIN, COMMIT, END, ROLLBACK… or COPY,
+ * or a backslash stands outside strings, identifiers and comments; true when unsure.
+ */
+export function mayNeedParser(sql: string): boolean {
+  let atStatementStart = true;
+  const outcome = scanTokens(sql, (token) => {
+    if (token.kind === 'end') {
+      atStatementStart = true;
+      return false;
+    }
+    // A psql meta-command, or data after COPY FROM STDIN.
+    if (token.kind === 'backslash') return true;
+    if (token.kind === 'word' && atStatementStart && SUSPECT_WORDS.has(token.text.toUpperCase())) return true;
+    atStatementStart = false;
+    return false;
+  });
+  return outcome !== 'done';
+}
+
+/** The extensions a script creates; `unsure` when it may create or use one some other way. */
+export interface CreatedExtensions {
+  /** Names as `CREATE EXTENSION` gives them (bare names lower-cased, quoted ones as written). */
+  names: string[];
+  /**
+   * True when the script mentions extensions other than in a top-level
+   * `CREATE EXTENSION [IF NOT EXISTS] name` (in a string or function body, e.g.
+   * `EXECUTE 'CREATE EXTENSION …'`, or `ALTER`/`DROP EXTENSION`), or cannot be
+   * read to the end: the caller must then assume any extension.
+   */
+  unsure: boolean;
+}
+
+/** Finds the top-level `CREATE EXTENSION` statements of `sql`, conservatively. */
+export function createdExtensions(sql: string): CreatedExtensions {
+  const names: string[] = [];
+  let unsure = false;
+  // The current statement's first tokens; how many of its words say EXTENSION; CASCADE.
+  let first: Token[] = [];
+  let extensionWords = 0;
+  let cascade = false;
+  const word = (t: Token | undefined) => (t?.kind === 'word' ? t.text.toUpperCase() : null);
+  const endStatement = () => {
+    if (word(first[0]) === 'CREATE' && word(first[1]) === 'EXTENSION') {
+      const at = word(first[2]) === 'IF' ? 5 : 2;
+      const guarded = at === 2 || (word(first[3]) === 'NOT' && word(first[4]) === 'EXISTS');
+      const name = first[at];
+      // CASCADE would create the extensions it depends on as well.
+      if (!guarded || cascade || extensionWords > 1 || (name?.kind !== 'word' && name?.kind !== 'identifier')) unsure = true;
+      else names.push(name.kind === 'word' ? name.text.toLowerCase() : name.text);
+    } else if (extensionWords > 0) {
+      // ALTER / DROP / COMMENT ON EXTENSION, or a column named extension: unsure.
+      unsure = true;
+    }
+    first = [];
+    extensionWords = 0;
+    cascade = false;
+  };
+  const outcome = scanTokens(sql, (token) => {
+    if (token.kind === 'end') {
+      endStatement();
+      return unsure;
+    }
+    // A string or function body that mentions extensions (EXECUTE 'CREATE EXTENSION …').
+    if (token.kind === 'string' && token.text.toLowerCase().includes('extension')) {
+      unsure = true;
+      return true;
+    }
+    if (first.length < 6) first.push(token);
+    const w = word(token);
+    if (w === 'EXTENSION') extensionWords++;
+    else if (w === 'CASCADE') cascade = true;
+    return false;
+  });
+  if (outcome === 'done') endStatement();
+  return { names: unsure ? [] : names, unsure: unsure || outcome !== 'done' };
 }
