@@ -116,6 +116,30 @@ describe('dev: the embedded database served over the PostgreSQL protocol', { con
     }
   });
 
+  test("an app's pool of one (pg.Pool max: 1) runs concurrent queries and a transaction through dev", async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    pool.on('error', () => undefined);
+    try {
+      // Ten queries at once: the pool queues them on its one connection.
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => pool.query<{ n: number }>('SELECT $1::int AS n', [i])));
+      assert.deepEqual(
+        results.map((r) => r.rows[0]!.n),
+        Array.from({ length: 10 }, (_, i) => i),
+      );
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query("INSERT INTO prefs VALUES (42, 'from the pool') ON CONFLICT DO NOTHING");
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+      assert.equal((await pool.query<{ name: string }>('SELECT name FROM prefs WHERE id = 42')).rows[0]!.name, 'from the pool');
+    } finally {
+      await pool.end();
+    }
+  });
+
   const psqlMissing = spawnSync('psql', ['--version']).error ? 'psql is not installed' : false;
   test('psql connects and runs a statement', { skip: psqlMissing }, async () => {
     const { stdout } = await run('psql', ['-h', '127.0.0.1', '-p', port(), '-U', 'postgres', '-d', 'postgres', '-Atc', 'SELECT name FROM prefs'], {
