@@ -135,6 +135,7 @@ describe('dev: the embedded database served over the PostgreSQL protocol', { con
         client.release();
       }
       assert.equal((await pool.query<{ name: string }>('SELECT name FROM prefs WHERE id = 42')).rows[0]!.name, 'from the pool');
+      await pool.query('DELETE FROM prefs WHERE id = 42'); // the other tests read prefs
     } finally {
       await pool.end();
     }
