@@ -19,7 +19,9 @@ export type StaticRuleId =
   | 'rls'
   | 'updated-at'
   | 'hardcoded-data'
-  | 'transaction';
+  | 'transaction'
+  | 'run-order'
+  | 'create-existing';
 
 /** Checks of the live database against the files. */
 export type LiveRuleId = 'modified' | 'missing' | 'db-rls' | 'db-table';
@@ -43,6 +45,8 @@ export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'updated-at': 'warning',
   'hardcoded-data': 'warning',
   transaction: 'error',
+  'run-order': 'error',
+  'create-existing': 'error',
   modified: 'error',
   missing: 'error',
   'db-rls': 'error',
@@ -64,6 +68,8 @@ export const SUPPRESSIBLE_RULES: ReadonlySet<string> = new Set<StaticRuleId>([
   'updated-at',
   'hardcoded-data',
   'transaction',
+  'run-order',
+  'create-existing',
 ]);
 
 /** What `--json` prints for each finding. Persisted format: never rename a field. */
