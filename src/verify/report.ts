@@ -7,6 +7,12 @@ import type { PendingGroup } from './live.js';
 import type { Directive } from './suppress.js';
 import type { ErrorReport } from '../run/events.js';
 import { packageVersion } from '../discover/core-dir.js';
+import type { ShadowSetupResult } from './shadow/run.js';
+
+/** What the shadow checks did, per setup (timings, the isolation matrix). */
+export interface ShadowSummary {
+  setups: Omit<ShadowSetupResult, 'findings'>[];
+}
 
 /** The shape of the verify document (raised when a field is renamed or removed). */
 export const VERIFY_SCHEMA_VERSION = 1;
@@ -36,6 +42,8 @@ export interface VerifyReport {
   /** Live checks, or null with the reason they did not run. */
   database: DatabaseSummary | null;
   databaseSkipped: string | null;
+  /** The shadow checks (--fresh, --idempotency, --isolation), or null when none ran. */
+  shadow: ShadowSummary | null;
   suppressed: SuppressedFinding[];
   unusedDirectives: Directive[];
   durationMs: number;
@@ -62,6 +70,7 @@ export function jsonReport(report: VerifyReport, verbose: boolean): string {
     checked: report.checked,
     database: report.database,
   };
+  if (report.shadow) doc.shadow = report.shadow;
   if (report.error) doc.error = report.error;
   if (verbose) {
     doc.suppressed = report.suppressed;

@@ -10,8 +10,9 @@ import { discoverAll, setupLabel } from '../discover/all.js';
 import { loadParser } from '../sql/statements.js';
 import { verifyStatic, type SetupFiles } from './verify.js';
 import { liveChecks } from './live.js';
-import { buildReport, type DatabaseSummary, type VerifyReport } from './report.js';
+import { buildReport, type DatabaseSummary, type ShadowSummary, type VerifyReport } from './report.js';
 import type { Corpus } from './corpus.js';
+import { shadowSetups, type ShadowChecks } from './shadow/run.js';
 
 export interface VerifyRunOptions {
   project: DiscoverOptions;
@@ -23,6 +24,8 @@ export interface VerifyRunOptions {
   target: DatabaseTarget | { skipped: string };
   /** Whether sample-data files count as pending (they are skipped in production). */
   sampleData: boolean;
+  /** Checks on a shadow database (a new in-memory PGlite per setup), or null for none. */
+  shadow?: ShadowChecks | null;
 }
 
 /** Which database the live checks read, or why they do not run. */
@@ -53,13 +56,13 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
   const started = performance.now();
   const { project } = options;
   let active: Discovery | null = null;
-  let setups: SetupFiles[];
+  let setups: (SetupFiles & { theme: string | null })[];
   if (options.all) {
-    setups = (await discoverAll(project.root, project.core)).map((s) => ({ label: s.label, files: s.files }));
+    setups = (await discoverAll(project.root, project.core)).map((s) => ({ label: s.label, files: s.files, theme: s.theme }));
     if (project.theme) active = await discover(project);
   } else {
     active = await discover(project);
-    setups = [{ label: setupLabel(active.theme, active.plugins), files: active.files }];
+    setups = [{ label: setupLabel(active.theme, active.plugins), files: active.files, theme: active.theme }];
   }
 
   const parser = await loadParser();
@@ -80,9 +83,28 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
     }
   }
 
+  let shadow: ShadowSummary | null = null;
+  if (options.shadow) {
+    shadow = { setups: [] };
+    // One shadow at a time: each is a whole PostgreSQL in memory.
+    const seen = new Set<string>();
+    for (const result of await shadowSetups(project, setups, options.shadow)) {
+      const { findings: shadowFindings, ...summary } = result;
+      shadow.setups.push(summary);
+      for (const f of shadowFindings) {
+        // A core file failing in every setup is one finding.
+        const key = `${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.column}\u0000${f.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        findings.push(setups.length > 1 && f.rule === 'isolation' ? { ...f, message: `${f.message} (with ${result.label})` } : f);
+      }
+    }
+  }
+
   return buildReport(
     {
       findings,
+      shadow,
       setups: setups.map((s) => s.label),
       checked: result.files.length,
       database,

@@ -26,10 +26,13 @@ export type StaticRuleId =
 /** Checks of the live database against the files. */
 export type LiveRuleId = 'modified' | 'missing' | 'db-rls' | 'db-table';
 
+/** Checks run on a shadow database (a new in-memory PGlite the migrations are applied to). */
+export type ShadowRuleId = 'fresh' | 'idempotency' | 'isolation';
+
 /** A malformed `-- verify:ignore` directive. */
 export type MetaRuleId = 'verify-ignore';
 
-export type RuleId = StaticRuleId | LiveRuleId | MetaRuleId;
+export type RuleId = StaticRuleId | LiveRuleId | ShadowRuleId | MetaRuleId;
 
 /** Severity of every rule. A rule never changes severity from one finding to the next. */
 export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
@@ -51,6 +54,9 @@ export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   missing: 'error',
   'db-rls': 'error',
   'db-table': 'error',
+  fresh: 'error',
+  idempotency: 'error',
+  isolation: 'error',
   'verify-ignore': 'warning',
 };
 
