@@ -8,10 +8,11 @@ import type { Directive } from './suppress.js';
 import type { ErrorReport } from '../run/events.js';
 import { packageVersion } from '../discover/core-dir.js';
 import type { ShadowSetupResult } from './shadow/run.js';
+import type { IsolationReport } from './shadow/isolation.js';
 
 /** What the shadow checks did, per setup (timings, the isolation matrix). */
 export interface ShadowSummary {
-  setups: Omit<ShadowSetupResult, 'findings'>[];
+  setups: (Omit<ShadowSetupResult, 'findings' | 'isolation'> & { isolation: Omit<IsolationReport, 'findings'> | null })[];
 }
 
 /** The shape of the verify document (raised when a field is renamed or removed). */

@@ -90,7 +90,8 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
     const seen = new Set<string>();
     for (const result of await shadowSetups(project, setups, options.shadow)) {
       const { findings: shadowFindings, ...summary } = result;
-      shadow.setups.push(summary);
+      // The isolation findings are listed with the others; the summary keeps the matrix.
+      shadow.setups.push({ ...summary, isolation: summary.isolation ? { matrix: summary.isolation.matrix, notProbed: summary.isolation.notProbed } : null });
       for (const f of shadowFindings) {
         // A core file failing in every setup is one finding.
         const key = `${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.column}\u0000${f.message}`;

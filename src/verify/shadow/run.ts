@@ -10,10 +10,15 @@ import { wrapPglite } from '../../db/pglite.js';
 import type { Finding } from '../types.js';
 import { RULE_SEVERITY } from '../types.js';
 import type { PGlite } from '@electric-sql/pglite';
+import type { MigrationFile } from '../../core/types.js';
+import { loadParser } from '../../sql/statements.js';
+import { parseMigration, type Parser } from '../parse.js';
+import { createdRelations } from '../rules/created.js';
+import { DATABASE_FILE } from '../live.js';
 import { newShadowInstance } from './instance.js';
 import { hookedInstance } from './hooked.js';
 import { secondRun } from './rerun.js';
-import { probeIsolation, type IsolationReport } from './isolation.js';
+import { probeIsolation, type IsolationReport, type Locate } from './isolation.js';
 
 export interface ShadowChecks {
   fresh: boolean;
@@ -42,6 +47,8 @@ export interface ShadowSetupResult {
 
 export interface ShadowSetup {
   label: string;
+  /** In execution order (to say which file creates a table a finding is about). */
+  files: readonly MigrationFile[];
   /** Null for a plugin no theme lists: the engine cannot run it alone. */
   theme: string | null;
 }
@@ -74,7 +81,7 @@ export async function shadowSetups(project: DiscoverOptions, setups: readonly Sh
       }
       timings.database = performance.now() - started;
       try {
-        results.push(await shadowSetup(project, setup.label, setup.theme, checks, instance, timings));
+        results.push(await shadowSetup(project, setup, setup.theme, checks, instance, timings));
       } finally {
         await instance.close();
       }
@@ -86,7 +93,8 @@ export async function shadowSetups(project: DiscoverOptions, setups: readonly Sh
 }
 
 /** Runs the requested checks of one setup on `instance`, a new database. */
-async function shadowSetup(project: DiscoverOptions, label: string, theme: string, checks: ShadowChecks, instance: PGlite, timings: ShadowTimings): Promise<ShadowSetupResult> {
+async function shadowSetup(project: DiscoverOptions, setup: ShadowSetup, theme: string, checks: ShadowChecks, instance: PGlite, timings: ShadowTimings): Promise<ShadowSetupResult> {
+  const { label, files } = setup;
   const database = wrapPglite(instance, { display: 'shadow', close: async () => {} });
   const findings: Finding[] = [];
   // A failure of our own check must not pass for the engine's: kept, and thrown after the run.
@@ -129,10 +137,22 @@ async function shadowSetup(project: DiscoverOptions, label: string, theme: strin
     let isolation: IsolationReport | null = null;
     if (checks.isolation) {
       const t0 = performance.now();
-      isolation = await probeIsolation(database);
+      const parser = await loadParser();
+      isolation = await probeIsolation(instance, parser, locator(parser, files));
       findings.push(...isolation.findings);
       timings.isolation = performance.now() - t0;
     }
     return { label, applied, skipped: null, findings, timings, isolation };
   }
+}
+
+/** Which file creates a table (its first CREATE in the run), for findings about the table. */
+function locator(parser: Parser, files: readonly MigrationFile[]): Locate {
+  const at = new Map<string, { file: string; line: number; column: number }>();
+  for (const file of files) {
+    for (const { name, stmt } of createdRelations(parseMigration(parser, file))) {
+      if (name.schema === 'public' && !at.has(name.name)) at.set(name.name, { file: file.path, line: stmt.position.line, column: stmt.position.column });
+    }
+  }
+  return (table) => at.get(table) ?? { file: DATABASE_FILE, line: 0, column: 0 };
 }
