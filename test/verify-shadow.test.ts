@@ -79,3 +79,93 @@ test("the repository's own migrations: fresh and idempotent in every theme setup
   assert.match(run.stdout, /⏱️ {2}database .* · fresh .* · idempotency /);
   assert.match(run.stdout, /✅ 0 errors, 0 warnings/);
 });
+
+/** The request roles, as the shipped core creates them. */
+const ROLES = body(
+  '002_roles.sql',
+  `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN; END IF; IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN CREATE ROLE anon NOLOGIN; END IF; END $$;`,
+  'GRANT USAGE ON SCHEMA public TO authenticated, anon;',
+  'GRANT SELECT ON "user" TO authenticated;',
+);
+/** A table owned by "userId", with one owner policy per command (or `policies` instead), granted to authenticated. */
+function owned(table: string, policies?: string[], extra: string[] = []): string[] {
+  const own = '"userId" = public.get_auth_user_id()';
+  return [
+    ...cleanTable(table).filter((l) => !l.includes('POLICY')),
+    ...(policies ?? [
+      `DROP POLICY IF EXISTS ${table}_select ON "${table}";`,
+      `CREATE POLICY ${table}_select ON "${table}" FOR SELECT TO authenticated USING (${own});`,
+      `DROP POLICY IF EXISTS ${table}_insert ON "${table}";`,
+      `CREATE POLICY ${table}_insert ON "${table}" FOR INSERT TO authenticated WITH CHECK (${own});`,
+      `DROP POLICY IF EXISTS ${table}_update ON "${table}";`,
+      `CREATE POLICY ${table}_update ON "${table}" FOR UPDATE TO authenticated USING (${own}) WITH CHECK (${own});`,
+      `DROP POLICY IF EXISTS ${table}_delete ON "${table}";`,
+      `CREATE POLICY ${table}_delete ON "${table}" FOR DELETE TO authenticated USING (${own});`,
+    ]),
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON "${table}" TO authenticated;`,
+    ...extra,
+  ];
+}
+
+test('--isolation: USING (true), an INSERT policy without an owner check, a grant to anon, RLS disabled and a view without security_invoker are each caught; a clean table is not', async () => {
+  const own = '"userId" = public.get_auth_user_id()';
+  const root = project({
+    ...THEME,
+    'migrations/002_roles.sql': ROLES,
+    'contents/themes/t1/migrations/001_clean.sql': body('001_clean.sql', ...owned('clean_items')),
+    'contents/themes/t1/migrations/002_open.sql': body('002_open.sql', ...owned('open_items', ['DROP POLICY IF EXISTS open_all ON "open_items";', 'CREATE POLICY open_all ON "open_items" FOR ALL TO authenticated USING (true);'])),
+    'contents/themes/t1/migrations/003_nocheck.sql': body(
+      '003_nocheck.sql',
+      ...owned('nocheck_items', [
+        'DROP POLICY IF EXISTS nocheck_select ON "nocheck_items";',
+        `CREATE POLICY nocheck_select ON "nocheck_items" FOR SELECT TO authenticated USING (${own});`,
+        'DROP POLICY IF EXISTS nocheck_insert ON "nocheck_items";',
+        'CREATE POLICY nocheck_insert ON "nocheck_items" FOR INSERT TO authenticated WITH CHECK (true);',
+      ]),
+    ),
+    'contents/themes/t1/migrations/004_anon.sql': body('004_anon.sql', ...owned('anon_items', undefined, ['GRANT SELECT, INSERT ON "anon_items" TO anon;'])),
+    'contents/themes/t1/migrations/005_norls.sql': body('005_norls.sql', ...owned('norls_items', undefined, ['ALTER TABLE "norls_items" DISABLE ROW LEVEL SECURITY;'])),
+    'contents/themes/t1/migrations/006_view.sql': body(
+      '006_view.sql',
+      'CREATE OR REPLACE VIEW clean_items_view AS SELECT id, "userId" FROM "clean_items";',
+      'GRANT SELECT ON clean_items_view TO authenticated;',
+      'CREATE OR REPLACE VIEW clean_items_safe WITH (security_invoker = true) AS SELECT id, "userId" FROM "clean_items";',
+      'GRANT SELECT ON clean_items_safe TO authenticated;',
+    ),
+  });
+  const report = await verify({ root, theme: 't1', coreDir: 'migrations', noDatabase: true, isolation: true });
+  assert.deepEqual(of(report.findings, 'fresh'), [], JSON.stringify(report.findings));
+  const messages = report.findings.filter((f) => f.rule === 'isolation').map((f) => `${f.file.split('/').pop()}: ${f.message}`);
+  const caught = (pattern: RegExp) => assert.ok(messages.some((m) => pattern.test(m)), `${pattern} not in:\n${messages.join('\n')}`);
+  caught(/^002_open\.sql: user A sees 1 row\(s\) of open_items owned by someone else/);
+  caught(/^002_open\.sql: user A can update user B's rows of open_items/);
+  caught(/^003_nocheck\.sql: user A can insert a row of nocheck_items owned by user B/);
+  caught(/^004_anon\.sql: anon is granted INSERT on anon_items/);
+  caught(/^004_anon\.sql: anon is granted SELECT on anon_items, but no policy for anon/);
+  caught(/^005_norls\.sql: row level security is disabled on norls_items/);
+  caught(/^005_norls\.sql: user A sees 1 row\(s\) of norls_items/);
+  caught(/^006_view\.sql: view clean_items_view reads clean_items with its owner's rights/);
+  assert.ok(!messages.some((m) => /clean_items_safe|001_clean\.sql/.test(m)), messages.join('\n'));
+  const matrix = report.shadow!.setups[0]!.isolation!;
+  assert.deepEqual(matrix.notProbed, []);
+  const row = (table: string, role: string) => matrix.matrix.find((r) => r.table === table && r.role === role);
+  assert.deepEqual(row('clean_items', 'user A'), { table: 'clean_items', role: 'user A', select: 'own 1 · others 0', insert: 'denied (policy) (owned by B)', update: '0 rows · own→B denied (policy)', delete: '0 rows' });
+  assert.equal(row('clean_items', 'no user')!.select, '0 rows');
+  assert.equal(row('clean_items', 'anon')!.select, 'denied (grant)');
+});
+
+test("--isolation: the shipped schema comes out clean, every owned table probed (as test/schema-rls.test.ts proves by hand)", async () => {
+  const run = await runCli(['verify', '--root', repoRoot, '--theme', 'default', '--no-db', '--no-env-file', '--isolation', '--json'], {});
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const doc = JSON.parse(run.stdout);
+  assert.deepEqual(doc.findings, []);
+  const isolation = doc.shadow.setups[0].isolation;
+  assert.deepEqual(isolation.notProbed, []);
+  const tables = [...new Set(isolation.matrix.map((r: { table: string }) => r.table))].sort();
+  assert.deepEqual(tables, ['account', 'ai_completions', 'api_audit_log', 'api_key', 'billing_subscriptions', 'session', 'tasks', 'theme_preferences', 'user', 'users_metas']);
+  for (const r of isolation.matrix) {
+    if (r.role === 'user A') assert.match(r.select, /^own 1 · others 0$/, JSON.stringify(r));
+    else assert.match(r.select, /^(0 rows|denied \(grant\))$/, JSON.stringify(r));
+    assert.doesNotMatch(`${r.insert} ${r.update} ${r.delete}`, /ALLOWED|[1-9]\d* rows/, JSON.stringify(r));
+  }
+});
