@@ -22,6 +22,8 @@ export interface VerifyOptions extends ProjectOptions {
   idempotency?: boolean;
   /** On that shadow, prove as the app's roles that no user reaches another's rows. */
   isolation?: boolean;
+  /** Compare the database's catalog (tables, columns, constraints, indexes, policies, triggers, functions, grants) with what the files build on a shadow. */
+  drift?: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function verifyResolved(config: ResolvedConfig, options: VerifyOpti
       target: options.noDatabase ? { skipped: '--no-db' } : liveTarget(config.target),
       sampleData: options.sampleData ?? config.env.NODE_ENV !== 'production',
       shadow: shadowChecks(options),
+      drift: options.drift ?? false,
     });
   } catch (error) {
     return failedReport(error, started);
@@ -69,6 +72,6 @@ function shadowChecks(options: VerifyOptions): ShadowChecks | null {
 
 function failedReport(error: unknown, started: number): VerifyReport {
   if (!(error instanceof MigrateError)) throw error;
-  const empty = { findings: [], setups: [], checked: 0, database: null, databaseSkipped: null, shadow: null, suppressed: [], unusedDirectives: [] };
+  const empty = { findings: [], setups: [], checked: 0, database: null, databaseSkipped: null, shadow: null, drift: null, suppressed: [], unusedDirectives: [] };
   return { ...buildReport({ ...empty, durationMs: performance.now() - started }, false), ok: false, error: errorReport(error) };
 }

@@ -9,6 +9,13 @@ import type { ErrorReport } from '../run/events.js';
 import { packageVersion } from '../discover/core-dir.js';
 import type { ShadowSetupResult } from './shadow/run.js';
 import type { IsolationReport } from './shadow/isolation.js';
+import type { Difference } from './shadow/drift.js';
+
+/** --drift: the database against what the files build. */
+export interface DriftSummary {
+  database: string;
+  differences: Difference[];
+}
 
 /** What the shadow checks did, per setup (timings, the isolation matrix). */
 export interface ShadowSummary {
@@ -45,6 +52,8 @@ export interface VerifyReport {
   databaseSkipped: string | null;
   /** The shadow checks (--fresh, --idempotency, --isolation), or null when none ran. */
   shadow: ShadowSummary | null;
+  /** --drift, or null when not asked for. */
+  drift: DriftSummary | null;
   suppressed: SuppressedFinding[];
   unusedDirectives: Directive[];
   durationMs: number;
@@ -72,6 +81,7 @@ export function jsonReport(report: VerifyReport, verbose: boolean): string {
     database: report.database,
   };
   if (report.shadow) doc.shadow = report.shadow;
+  if (report.drift) doc.differences = report.drift.differences;
   if (report.error) doc.error = report.error;
   if (verbose) {
     doc.suppressed = report.suppressed;

@@ -9,8 +9,11 @@ import { discover, type DiscoverOptions, type Discovery } from '../discover/proj
 import { discoverAll, setupLabel } from '../discover/all.js';
 import { loadParser } from '../sql/statements.js';
 import { verifyStatic, type SetupFiles } from './verify.js';
-import { liveChecks } from './live.js';
-import { buildReport, type DatabaseSummary, type ShadowSummary, type VerifyReport } from './report.js';
+import { DATABASE_FILE, liveChecks } from './live.js';
+import { snapshotCatalog } from './shadow/catalog.js';
+import { describeDifference, driftOf } from './shadow/drift.js';
+import { RULE_SEVERITY } from './types.js';
+import { buildReport, type DatabaseSummary, type DriftSummary, type ShadowSummary, type VerifyReport } from './report.js';
 import type { Corpus } from './corpus.js';
 import { shadowSetups, type ShadowChecks } from './shadow/run.js';
 
@@ -26,6 +29,8 @@ export interface VerifyRunOptions {
   sampleData: boolean;
   /** Checks on a shadow database (a new in-memory PGlite per setup), or null for none. */
   shadow?: ShadowChecks | null;
+  /** Compare the live database's catalog with the shadow's (needs a database). */
+  drift?: boolean;
 }
 
 /** Which database the live checks read, or why they do not run. */
@@ -89,7 +94,7 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
     // One shadow at a time: each is a whole PostgreSQL in memory.
     const seen = new Set<string>();
     for (const result of await shadowSetups(project, setups, options.shadow)) {
-      const { findings: shadowFindings, ...summary } = result;
+      const { findings: shadowFindings, snapshot: _snapshot, ...summary } = result;
       // The isolation findings are listed with the others; the summary keeps the matrix.
       shadow.setups.push({ ...summary, isolation: summary.isolation ? { matrix: summary.isolation.matrix, notProbed: summary.isolation.notProbed } : null });
       for (const f of shadowFindings) {
@@ -102,10 +107,39 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
     }
   }
 
+  let drift: DriftSummary | null = null;
+  if (options.drift) {
+    if ('skipped' in options.target) throw new MigrateError('USAGE', `--drift compares a database with the files, and no database is checked: ${options.target.skipped}`, { hint: 'Set DATABASE_URL (or MIGRATE_DATABASE_URL), or pass pglite:<dir>, and drop --no-db.' });
+    if (!active) throw new MigrateError('USAGE', '--drift needs the active theme (set NEXT_PUBLIC_ACTIVE_THEME or pass --theme)');
+    const label = setupLabel(active.theme, active.plugins);
+    const [result] = await shadowSetups(project, [{ label, files: active.files, theme: active.theme }], { fresh: true, idempotency: false, isolation: false, snapshot: true });
+    if (result?.snapshot) {
+      const shadowSnapshot = result.snapshot;
+      const db = await openDatabase(options.target);
+      let live;
+      try {
+        live = await db.transaction(async (tx) => {
+          await tx.exec('SET TRANSACTION READ ONLY');
+          return snapshotCatalog(tx, { rows: false });
+        });
+      } finally {
+        await db.close();
+      }
+      const differences = driftOf(shadowSnapshot, live);
+      drift = { database: db.display, differences };
+      for (const d of differences) {
+        findings.push({ rule: 'drift', severity: RULE_SEVERITY.drift, file: DATABASE_FILE, line: 0, column: 0, message: describeDifference(d), fix: d.expected === null ? 'Made by hand, or by a migration no longer in the files: add it to a migration, or drop it.' : 'Changed or dropped by hand, or a migration is pending: run migrate, or restore it in a new migration.' });
+      }
+    } else {
+      findings.push(...(result?.findings ?? []));
+    }
+  }
+
   return buildReport(
     {
       findings,
       shadow,
+      drift,
       setups: setups.map((s) => s.label),
       checked: result.files.length,
       database,

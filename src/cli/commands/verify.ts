@@ -29,6 +29,8 @@ ${PROJECT_FLAGS_USAGE}
                      must neither fail nor change the catalog or any row count
   --isolation        with --fresh: prove as the app's roles (authenticated, anon) that no
                      user reads or writes another's rows; prints the matrix
+  --drift            compare the database's catalog with what the files build on a shadow
+                     (+ only in the database, - only in the files, ~ different); exit 1 on drift
   -h, --help         show this help
 
 Live checks run when MIGRATE_DATABASE_URL, DIRECT_URL or DATABASE_URL is set (pglite:<dir>
@@ -45,7 +47,7 @@ export async function verifyCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
   try {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { ...PROJECT_FLAGS, all: { type: 'boolean' }, json: { type: 'boolean' }, strict: { type: 'boolean' }, verbose: { type: 'boolean' }, 'no-db': { type: 'boolean' }, fresh: { type: 'boolean' }, idempotency: { type: 'boolean' }, isolation: { type: 'boolean' } },
+      { ...PROJECT_FLAGS, all: { type: 'boolean' }, json: { type: 'boolean' }, strict: { type: 'boolean' }, verbose: { type: 'boolean' }, 'no-db': { type: 'boolean' }, fresh: { type: 'boolean' }, idempotency: { type: 'boolean' }, isolation: { type: 'boolean' }, drift: { type: 'boolean' } },
       'verify',
     );
     if (values.help) {
@@ -54,7 +56,7 @@ export async function verifyCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
       return 0;
     }
     noExtraArguments(positionals, 'verify');
-    const options = { ...projectOptionsOf(values, env), all: values.all ?? false, strict: values.strict ?? false, noDatabase: values['no-db'] ?? false, fresh: values.fresh ?? false, idempotency: values.idempotency ?? false, isolation: values.isolation ?? false };
+    const options = { ...projectOptionsOf(values, env), all: values.all ?? false, strict: values.strict ?? false, noDatabase: values['no-db'] ?? false, fresh: values.fresh ?? false, idempotency: values.idempotency ?? false, isolation: values.isolation ?? false, drift: values.drift ?? false };
     const config = resolveConfig(options, CLI_OPTION_NAMES);
     output.addSecrets(config.secrets);
     const report = await verifyResolved(config, options);

@@ -52,6 +52,10 @@ export function humanReport(report: VerifyReport, style: Style, verbose: boolean
       lines.push(style.dim(`   ⏱️  ${parts.join(' · ')}`));
     }
   }
+  if (report.drift) {
+    const n = report.drift.differences.length;
+    lines.push(n === 0 ? `🔀 Drift: none, ${report.drift.database} matches the files` : style.red(`🔀 Drift: ${plural(n, 'difference')} between ${report.drift.database} and the files`));
+  }
   if (report.database) {
     const db = report.database;
     const pendingCount = db.pending.reduce((n, g) => n + g.files.length, 0);

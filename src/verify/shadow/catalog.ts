@@ -9,26 +9,37 @@ import { OWN_TABLE_NAMES } from '../../core/tracking.js';
 /** `kind object` → definition. */
 export type CatalogSnapshot = Map<string, string>;
 
+/**
+ * An ACL as `grantee:PRIVILEGE` pairs without the owner's own entry: the owner
+ * holds everything anyway, and what "everything" is differs by version
+ * (PostgreSQL 17 added MAINTAIN), so a PostgreSQL 15 server and PGlite agree.
+ */
+const acl = (column: string, owner: string) =>
+  `coalesce((SELECT string_agg(CASE WHEN x.grantee = 0 THEN 'public' ELSE x.grantee::regrole::text END || ':' || x.privilege_type, ',' ORDER BY 1)
+               FROM aclexplode(${column}) x WHERE x.grantee <> ${owner} AND x.privilege_type <> 'MAINTAIN'), '-')`;
+
 const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`;
 
 const SNAPSHOT = `
 WITH rel AS (
-  SELECT c.oid, c.relname, c.relkind, n.nspname, c.relrowsecurity, c.relforcerowsecurity, c.relacl, c.reloptions
+  SELECT c.oid, c.relname, c.relkind, n.nspname, c.relrowsecurity, c.relforcerowsecurity, c.relacl, c.reloptions, c.relowner
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
    WHERE ${USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
 )
 SELECT 'relation' AS kind, nspname || '.' || relname AS object,
-       concat_ws(' ', relkind, 'rls=' || relrowsecurity, 'force=' || relforcerowsecurity, 'acl=' || coalesce(relacl::text, '-'), 'options=' || coalesce(reloptions::text, '-')) AS def
+       concat_ws(' ', relkind, 'rls=' || relrowsecurity, 'force=' || relforcerowsecurity, 'acl=' || ${acl('relacl', 'relowner')}, 'options=' || coalesce(reloptions::text, '-')) AS def
   FROM rel
 UNION ALL
 SELECT 'column', r.nspname || '.' || r.relname || '.' || a.attname,
        concat_ws(' ', pg_catalog.format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 'not null' END,
-                 'default ' || pg_catalog.pg_get_expr(d.adbin, d.adrelid), 'acl=' || a.attacl::text)
+                 'default ' || pg_catalog.pg_get_expr(d.adbin, d.adrelid), CASE WHEN a.attacl IS NOT NULL THEN 'acl=' || ${acl('a.attacl', 'r.relowner')} END)
   FROM rel r JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 UNION ALL
 SELECT 'constraint', r.nspname || '.' || r.relname || '.' || con.conname, pg_catalog.pg_get_constraintdef(con.oid)
   FROM rel r JOIN pg_catalog.pg_constraint con ON con.conrelid = r.oid
+ -- PostgreSQL 18 records NOT NULL as constraints too; the column says it on every version.
+ WHERE con.contype <> 'n'
 UNION ALL
 SELECT 'index', r.nspname || '.' || i.relname, pg_catalog.pg_get_indexdef(i.oid)
   FROM rel r JOIN pg_catalog.pg_index x ON x.indrelid = r.oid JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
@@ -46,12 +57,13 @@ SELECT 'view', r.nspname || '.' || r.relname, pg_catalog.pg_get_viewdef(r.oid)
   FROM rel r WHERE r.relkind IN ('v', 'm')
 UNION ALL
 SELECT 'function', n.nspname || '.' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
-       concat_ws(' ', md5(pg_catalog.pg_get_functiondef(p.oid)), 'acl=' || coalesce(p.proacl::text, '-'))
+       concat_ws(' ', 'returns ' || pg_catalog.pg_get_function_result(p.oid), p.provolatile::text, CASE WHEN p.prosecdef THEN 'security definer' END,
+                 'config=' || p.proconfig::text, 'body=' || md5(p.prosrc), 'acl=' || ${acl('p.proacl', 'p.proowner')})
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
  WHERE ${USER_SCHEMAS} AND p.prokind IN ('f', 'p', 'w')
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.objid = p.oid AND dep.deptype = 'e')
 UNION ALL
-SELECT 'schema', n.nspname, coalesce(n.nspacl::text, '-')
+SELECT 'schema', n.nspname, ${acl('n.nspacl', 'n.nspowner')}
   FROM pg_catalog.pg_namespace n WHERE ${USER_SCHEMAS}
 UNION ALL
 SELECT 'role', rolname, concat_ws(' ', 'login=' || rolcanlogin, 'bypassrls=' || rolbypassrls)
@@ -61,16 +73,22 @@ SELECT 'enum', t.typname, (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsor
   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
  WHERE t.typtype = 'e' AND ${USER_SCHEMAS}
 UNION ALL
-SELECT 'extension', extname, extversion FROM pg_catalog.pg_extension
+SELECT 'extension', extname, '' FROM pg_catalog.pg_extension
+`;
+
+/** Row counts, without creating a function: query_to_xml runs each count. */
+const ROWS = `
 UNION ALL
--- Row counts, without creating a function: query_to_xml runs the count.
 SELECT 'rows', nspname || '.' || relname,
        (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', nspname, relname), false, true, '')))[1]::text
   FROM rel WHERE relkind IN ('r', 'p')`;
 
-/** The catalog as one map; the engine's own tracking tables are left out. */
-export async function snapshotCatalog(db: Queryable): Promise<CatalogSnapshot> {
-  const rows = await db.query<{ kind: string; object: string; def: string | null }>(SNAPSHOT);
+/**
+ * The catalog as one map; the engine's own tracking tables are left out. Row
+ * counts (`rows`) read every table: for the shadow, not for a live database.
+ */
+export async function snapshotCatalog(db: Queryable, options: { rows: boolean } = { rows: true }): Promise<CatalogSnapshot> {
+  const rows = await db.query<{ kind: string; object: string; def: string | null }>(options.rows ? SNAPSHOT + ROWS : SNAPSHOT);
   const snapshot: CatalogSnapshot = new Map();
   for (const row of rows) {
     const table = row.object.split('.')[1] ?? '';

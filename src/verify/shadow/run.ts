@@ -18,12 +18,15 @@ import { DATABASE_FILE } from '../live.js';
 import { newShadowInstance } from './instance.js';
 import { hookedInstance } from './hooked.js';
 import { secondRun } from './rerun.js';
+import { snapshotCatalog, type CatalogSnapshot } from './catalog.js';
 import { probeIsolation, type IsolationReport, type Locate } from './isolation.js';
 
 export interface ShadowChecks {
   fresh: boolean;
   idempotency: boolean;
   isolation: boolean;
+  /** Keep the finished shadow's catalog (for --drift). */
+  snapshot?: boolean;
 }
 
 /** Milliseconds spent per check (`database`: creating the shadow). */
@@ -43,6 +46,8 @@ export interface ShadowSetupResult {
   findings: Finding[];
   timings: ShadowTimings;
   isolation: IsolationReport | null;
+  /** The finished shadow's catalog, without row counts, when asked for. */
+  snapshot?: CatalogSnapshot | null;
 }
 
 export interface ShadowSetup {
@@ -142,7 +147,8 @@ async function shadowSetup(project: DiscoverOptions, setup: ShadowSetup, theme: 
       findings.push(...isolation.findings);
       timings.isolation = performance.now() - t0;
     }
-    return { label, applied, skipped: null, findings, timings, isolation };
+    const snapshot = checks.snapshot ? await snapshotCatalog(database, { rows: false }) : null;
+    return { label, applied, skipped: null, findings, timings, isolation, snapshot };
   }
 }
 
