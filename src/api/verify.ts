@@ -24,6 +24,8 @@ export interface VerifyOptions extends ProjectOptions {
   isolation?: boolean;
   /** Compare the database's catalog (tables, columns, constraints, indexes, policies, triggers, functions, grants) with what the files build on a shadow. */
   drift?: boolean;
+  /** Rehearse the next migrate on a shadow: what the database applied, replayed, then the pending files through the engine. */
+  pending?: boolean;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function verifyResolved(config: ResolvedConfig, options: VerifyOpti
       sampleData: options.sampleData ?? config.env.NODE_ENV !== 'production',
       shadow: shadowChecks(options),
       drift: options.drift ?? false,
+      pending: options.pending ?? false,
     });
   } catch (error) {
     return failedReport(error, started);
@@ -72,6 +75,6 @@ function shadowChecks(options: VerifyOptions): ShadowChecks | null {
 
 function failedReport(error: unknown, started: number): VerifyReport {
   if (!(error instanceof MigrateError)) throw error;
-  const empty = { findings: [], setups: [], checked: 0, database: null, databaseSkipped: null, shadow: null, drift: null, suppressed: [], unusedDirectives: [] };
+  const empty = { findings: [], setups: [], checked: 0, database: null, databaseSkipped: null, shadow: null, drift: null, rehearsal: null, suppressed: [], unusedDirectives: [] };
   return { ...buildReport({ ...empty, durationMs: performance.now() - started }, false), ok: false, error: errorReport(error) };
 }

@@ -10,6 +10,7 @@ import { packageVersion } from '../discover/core-dir.js';
 import type { ShadowSetupResult } from './shadow/run.js';
 import type { IsolationReport } from './shadow/isolation.js';
 import type { Difference } from './shadow/drift.js';
+import type { RehearsalSummary } from './shadow/pending.js';
 
 /** --drift: the database against what the files build. */
 export interface DriftSummary {
@@ -54,6 +55,8 @@ export interface VerifyReport {
   shadow: ShadowSummary | null;
   /** --drift, or null when not asked for. */
   drift: DriftSummary | null;
+  /** --pending: the next migrate rehearsed on a shadow, or null. */
+  rehearsal: RehearsalSummary | null;
   suppressed: SuppressedFinding[];
   unusedDirectives: Directive[];
   durationMs: number;
@@ -82,6 +85,7 @@ export function jsonReport(report: VerifyReport, verbose: boolean): string {
   };
   if (report.shadow) doc.shadow = report.shadow;
   if (report.drift) doc.differences = report.drift.differences;
+  if (report.rehearsal) doc.rehearsal = report.rehearsal;
   if (report.error) doc.error = report.error;
   if (verbose) {
     doc.suppressed = report.suppressed;

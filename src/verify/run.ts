@@ -12,6 +12,7 @@ import { verifyStatic, type SetupFiles } from './verify.js';
 import { DATABASE_FILE, liveChecks } from './live.js';
 import { snapshotCatalog } from './shadow/catalog.js';
 import { describeDifference, driftOf } from './shadow/drift.js';
+import { rehearsePending, type RehearsalSummary } from './shadow/pending.js';
 import { RULE_SEVERITY } from './types.js';
 import { buildReport, type DatabaseSummary, type DriftSummary, type ShadowSummary, type VerifyReport } from './report.js';
 import type { Corpus } from './corpus.js';
@@ -31,6 +32,8 @@ export interface VerifyRunOptions {
   shadow?: ShadowChecks | null;
   /** Compare the live database's catalog with the shadow's (needs a database). */
   drift?: boolean;
+  /** Rehearse the next migrate: replay what the database applied on a shadow, then the pending files. */
+  pending?: boolean;
 }
 
 /** Which database the live checks read, or why they do not run. */
@@ -54,6 +57,15 @@ async function runLive(target: DatabaseTarget, discovery: Discovery, corpus: Cor
   } finally {
     await db.close();
   }
+}
+
+/** The database and active setup a check against the database needs, or a usage error naming the flag. */
+function needsDatabase(target: DatabaseTarget | { skipped: string }, active: Discovery | null, flag: string): { target: DatabaseTarget; discovery: Discovery } {
+  if ('skipped' in target) {
+    throw new MigrateError('USAGE', `${flag} needs a database, and none is checked: ${target.skipped}`, { hint: 'Set DATABASE_URL (or MIGRATE_DATABASE_URL), or pass pglite:<dir>, and drop --no-db.' });
+  }
+  if (!active) throw new MigrateError('USAGE', `${flag} needs the active theme (set NEXT_PUBLIC_ACTIVE_THEME or pass --theme)`);
+  return { target, discovery: active };
 }
 
 /** Runs the checks and returns the report (`ok` false on errors, or on warnings with `strict`). */
@@ -107,15 +119,27 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
     }
   }
 
+  let rehearsal: RehearsalSummary | null = null;
+  if (options.pending) {
+    const { target, discovery } = needsDatabase(options.target, active, '--pending');
+    const db = await openDatabase(target);
+    try {
+      const rehearsed = await rehearsePending(project, discovery, db, options.sampleData);
+      rehearsal = rehearsed.summary;
+      findings.push(...rehearsed.findings);
+    } finally {
+      await db.close();
+    }
+  }
+
   let drift: DriftSummary | null = null;
   if (options.drift) {
-    if ('skipped' in options.target) throw new MigrateError('USAGE', `--drift compares a database with the files, and no database is checked: ${options.target.skipped}`, { hint: 'Set DATABASE_URL (or MIGRATE_DATABASE_URL), or pass pglite:<dir>, and drop --no-db.' });
-    if (!active) throw new MigrateError('USAGE', '--drift needs the active theme (set NEXT_PUBLIC_ACTIVE_THEME or pass --theme)');
-    const label = setupLabel(active.theme, active.plugins);
-    const [result] = await shadowSetups(project, [{ label, files: active.files, theme: active.theme }], { fresh: true, idempotency: false, isolation: false, snapshot: true });
+    const { target, discovery } = needsDatabase(options.target, active, '--drift');
+    const label = setupLabel(discovery.theme, discovery.plugins);
+    const [result] = await shadowSetups(project, [{ label, files: discovery.files, theme: discovery.theme }], { fresh: true, idempotency: false, isolation: false, snapshot: true });
     if (result?.snapshot) {
       const shadowSnapshot = result.snapshot;
-      const db = await openDatabase(options.target);
+      const db = await openDatabase(target);
       let live;
       try {
         live = await db.transaction(async (tx) => {
@@ -140,6 +164,7 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
       findings,
       shadow,
       drift,
+      rehearsal,
       setups: setups.map((s) => s.label),
       checked: result.files.length,
       database,

@@ -27,7 +27,7 @@ export type StaticRuleId =
 export type LiveRuleId = 'modified' | 'missing' | 'db-rls' | 'db-table';
 
 /** Checks run on a shadow database (a new in-memory PGlite the migrations are applied to). */
-export type ShadowRuleId = 'fresh' | 'idempotency' | 'isolation' | 'drift';
+export type ShadowRuleId = 'fresh' | 'idempotency' | 'isolation' | 'drift' | 'pending';
 
 /** A malformed `-- verify:ignore` directive. */
 export type MetaRuleId = 'verify-ignore';
@@ -58,6 +58,7 @@ export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   idempotency: 'error',
   isolation: 'error',
   drift: 'error',
+  pending: 'error',
   'verify-ignore': 'warning',
 };
 

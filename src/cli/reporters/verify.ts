@@ -52,6 +52,11 @@ export function humanReport(report: VerifyReport, style: Style, verbose: boolean
       lines.push(style.dim(`   ⏱️  ${parts.join(' · ')}`));
     }
   }
+  if (report.rehearsal) {
+    const r = report.rehearsal;
+    lines.push(`🎭 Rehearsal: ${plural(r.replayed, 'applied file')} replayed, ${r.applied} of ${plural(r.pending.length, 'pending file')} applied on a shadow`);
+    if (verbose) lines.push(style.dim(`   ⏱️  ${formatMs(r.durationMs)}`));
+  }
   if (report.drift) {
     const n = report.drift.differences.length;
     lines.push(n === 0 ? `🔀 Drift: none, ${report.drift.database} matches the files` : style.red(`🔀 Drift: ${plural(n, 'difference')} between ${report.drift.database} and the files`));
