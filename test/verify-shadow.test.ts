@@ -125,6 +125,8 @@ test('--isolation: USING (true), an INSERT policy without an owner check, a gran
     ),
     'contents/themes/t1/migrations/004_anon.sql': body('004_anon.sql', ...owned('anon_items', undefined, ['GRANT SELECT, INSERT ON "anon_items" TO anon;'])),
     'contents/themes/t1/migrations/005_norls.sql': body('005_norls.sql', ...owned('norls_items', undefined, ['ALTER TABLE "norls_items" DISABLE ROW LEVEL SECURITY;'])),
+    // A point has no generated value: listed, and a warning, never passed silently.
+    'contents/themes/t1/migrations/007_odd.sql': body('007_odd.sql', ...owned('odd_items', undefined, ['ALTER TABLE "odd_items" ADD COLUMN IF NOT EXISTS spot point NOT NULL;'])),
     'contents/themes/t1/migrations/006_view.sql': body(
       '006_view.sql',
       'CREATE OR REPLACE VIEW clean_items_view AS SELECT id, "userId" FROM "clean_items";',
@@ -147,7 +149,11 @@ test('--isolation: USING (true), an INSERT policy without an owner check, a gran
   caught(/^006_view\.sql: view clean_items_view reads clean_items with its owner's rights/);
   assert.ok(!messages.some((m) => /clean_items_safe|001_clean\.sql/.test(m)), messages.join('\n'));
   const matrix = report.shadow!.setups[0]!.isolation!;
-  assert.deepEqual(matrix.notProbed, []);
+  assert.deepEqual(matrix.notProbed, [{ table: 'odd_items', reason: 'no value can be generated for spot (point)' }]);
+  assert.deepEqual(
+    report.findings.filter((f) => f.rule === 'not-probed').map((f) => `${f.severity} ${f.file.split('/').pop()}: ${f.message}`),
+    ['warning 007_odd.sql: odd_items was not probed for isolation: no value can be generated for spot (point)'],
+  );
   const row = (table: string, role: string) => matrix.matrix.find((r) => r.table === table && r.role === role);
   assert.deepEqual(row('clean_items', 'user A'), { table: 'clean_items', role: 'user A', select: 'own 1 · others 0', insert: 'denied (policy) (owned by B)', update: '0 rows · own→B denied (policy)', delete: '0 rows' });
   assert.equal(row('clean_items', 'no user')!.select, '0 rows');

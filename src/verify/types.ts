@@ -27,7 +27,7 @@ export type StaticRuleId =
 export type LiveRuleId = 'modified' | 'missing' | 'db-rls' | 'db-table';
 
 /** Checks run on a shadow database (a new in-memory PGlite the migrations are applied to). */
-export type ShadowRuleId = 'fresh' | 'idempotency' | 'isolation' | 'drift' | 'pending';
+export type ShadowRuleId = 'fresh' | 'idempotency' | 'isolation' | 'not-probed' | 'drift' | 'pending';
 
 /** A malformed `-- verify:ignore` directive. */
 export type MetaRuleId = 'verify-ignore';
@@ -57,6 +57,7 @@ export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   fresh: 'error',
   idempotency: 'error',
   isolation: 'error',
+  'not-probed': 'warning',
   drift: 'error',
   pending: 'error',
   'verify-ignore': 'warning',

@@ -142,6 +142,20 @@ export async function probeIsolation(instance: PGlite, parser: Parser, locate: L
 }
 
 async function probeAll(db: ProbeDb, parser: Parser, locate: Locate, report: IsolationReport): Promise<void> {
+  await probeTables(db, parser, locate, report);
+  // Never passed silently: each table the probe could not fill is a warning too (--strict fails on it).
+  for (const n of report.notProbed) {
+    report.findings.push({
+      rule: 'not-probed',
+      severity: RULE_SEVERITY['not-probed'],
+      ...locate(n.table),
+      message: `${n.table} was not probed for isolation: ${n.reason}`,
+      fix: 'Give the column a DEFAULT, or a type the probe can fill (text, numbers, booleans, dates, json, uuid, arrays, enums); its isolation is otherwise unproven.',
+    });
+  }
+}
+
+async function probeTables(db: ProbeDb, parser: Parser, locate: Locate, report: IsolationReport): Promise<void> {
   const finding = (table: string, message: string, fix: string) =>
     report.findings.push({ rule: 'isolation', severity: RULE_SEVERITY.isolation, ...locate(table), message, fix });
   const roles = new Set((await db.rows<{ r: string }>(`SELECT rolname AS r FROM pg_catalog.pg_roles WHERE rolname IN ('authenticated', 'anon')`)).map((r) => r.r));
