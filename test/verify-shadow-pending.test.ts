@@ -12,7 +12,7 @@ import { baseProjects, body, cleanTable } from './fixtures/verify/helpers.js';
 
 const project = baseProjects();
 
-test('--pending: applied files replayed, a failing pending file found with file, line and PostgreSQL\'s message; the database untouched', async () => {
+test('--pending and migrate --rehearse: applied files replayed, a failing pending file found with its place before the database sees it', async () => {
   const root = project({
     'contents/themes/t1/config/theme.config.ts': themeConfig([]),
     'migrations/002_notes.sql': body('002_notes.sql', ...cleanTable('notes')),
@@ -43,4 +43,15 @@ test('--pending: applied files replayed, a failing pending file found with file,
     status.json!.migrations.filter((m) => m.status === 'pending').map((m) => m.path),
     ['contents/themes/t1/migrations/002_more.sql'],
   );
+
+  // migrate --rehearse stops before the database when the rehearsal fails, and runs when it passes.
+  const refused = await runCli(['migrate', '--root', root, '--theme', 't1', '--no-env-file', '--rehearse'], env);
+  assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /rehearsal: contents\/themes\/t1\/migrations\/002_more\.sql:5:1 pending, and fails/);
+  addFiles(root, { 'contents/themes/t1/migrations/002_more.sql': body('002_more.sql', 'CREATE INDEX IF NOT EXISTS idx_notes_title ON "notes"(title);') });
+  const ran = await runCli(['migrate', '--root', root, '--theme', 't1', '--no-env-file', '--rehearse'], env);
+  assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  assert.match(ran.stdout, /🎭 Rehearsal passed: 1 pending file\(s\) applied on a shadow/);
+  const after = await runCli(['status', '--root', root, '--theme', 't1', '--no-env-file', '--json'], env);
+  assert.deepEqual(after.json!.migrations.filter((m) => m.status === 'pending'), []);
 });
