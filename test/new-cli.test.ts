@@ -65,7 +65,10 @@ test('numbers per folder for themes and plugins, across entities for entities', 
   ]);
   const entity = readFileSync(path.join(root, created[2]!), 'utf8');
   assert.match(entity, /^-- Entity: tasks$/m);
-  assert.match(entity, /CREATE TABLE IF NOT EXISTS "tasks"/);
+  // "tasks" exists already (001_create_tasks.sql): the add-column pattern, not a second CREATE TABLE.
+  assert.match(entity, /^ALTER TABLE "tasks" ADD COLUMN IF NOT EXISTS "labels" TEXT;$/m);
+  assert.doesNotMatch(entity, /^CREATE TABLE/m);
+  assert.match(readFileSync(path.join(root, created[4]!), 'utf8'), /^CREATE TABLE IF NOT EXISTS "boards"/m, 'a new entity gets the table template');
   const sample = readFileSync(path.join(root, created[5]!), 'utf8');
   assert.doesNotMatch(sample, /^CREATE/m);
 

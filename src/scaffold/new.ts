@@ -9,7 +9,11 @@ import { numberedAcrossTier } from '../core/numbering.js';
 import type { CoreLocation } from '../discover/core-dir.js';
 import { activeSources, availablePlugins, availableThemes, coreSource, entitySources, readSourceFiles, resolveActiveSetup } from '../discover/project.js';
 import { checkTableName, describe, nextNumber, tableFromDescription, type Named } from './naming.js';
-import { isoDate, sampleDataTemplate, tableTemplate } from './template.js';
+import { addColumnTemplate, isoDate, sampleDataTemplate, tableTemplate } from './template.js';
+import { loadParser } from '../sql/statements.js';
+import { parseMigration } from '../verify/parse.js';
+import { buildCorpus } from '../verify/corpus.js';
+import { orderForExecution } from '../core/order.js';
 
 export interface NewMigrationOptions {
   root: string;
@@ -42,6 +46,8 @@ interface Target {
   dir: string;
   entity: string | null;
   numbers: (bigint | null)[];
+  /** Every file of the setup the target belongs to, in execution order (entity targets only). */
+  setupFiles: MigrationFile[] | null;
 }
 
 function filesOf(root: string, sources: readonly Source[]): MigrationFile[] {
@@ -50,7 +56,7 @@ function filesOf(root: string, sources: readonly Source[]): MigrationFile[] {
 
 function folderTarget(root: string, dir: string): Target {
   const source: Source = coreSource(dir);
-  return { dir, entity: null, numbers: filesOf(root, [source]).map((f) => f.number) };
+  return { dir, entity: null, numbers: filesOf(root, [source]).map((f) => f.number), setupFiles: null };
 }
 
 /**
@@ -82,7 +88,8 @@ async function entityTarget(root: string, core: CoreLocation, entity: string, ow
     });
   }
   const dir = mine?.dir ?? `contents/${owner.kind}s/${owner.name}/entities/${entity}/migrations`;
-  return { dir, entity, numbers: filesOf(root, all).map((f) => f.number) };
+  const files = filesOf(root, all);
+  return { dir, entity, numbers: files.map((f) => f.number), setupFiles: orderForExecution(files, new Map(all.map((s, i) => [s.dir, i]))) };
 }
 
 /** Writes the next migration file and returns its path relative to the root. */
@@ -125,7 +132,13 @@ export async function createMigration(options: NewMigrationOptions): Promise<str
           ? 'table_name'
           : refuse(checkTableName(tableFromDescription(description.snake), 'the description'));
   const input = { filename, sentence: description.sentence, date: isoDate(options.today ?? new Date()), table, entity: target.entity };
-  const content = sample ? sampleDataTemplate(input) : tableTemplate(input);
+  const existing = sample ? null : await existingTable(target, table);
+  const column = tableFromDescription(description.snake);
+  const content = sample
+    ? sampleDataTemplate(input)
+    : existing
+      ? addColumnTemplate({ ...input, column: column === table || !/^[a-z_][a-z0-9_]*$/.test(column) ? 'new_column' : column, createdIn: existing })
+      : tableTemplate(input);
 
   const relative = `${target.dir}/${filename}`;
   mkdirSync(path.join(root, target.dir), { recursive: true });
@@ -139,6 +152,18 @@ export async function createMigration(options: NewMigrationOptions): Promise<str
     throw error;
   }
   return relative;
+}
+
+/**
+ * The file that creates `table` in the target's setup, when one does: a second
+ * CREATE TABLE IF NOT EXISTS would do nothing there (db:verify's create-existing),
+ * so the new file adds columns instead.
+ */
+async function existingTable(target: Target, table: string): Promise<string | null> {
+  if (!target.setupFiles || target.setupFiles.length === 0) return null;
+  const parser = await loadParser();
+  const corpus = buildCorpus(target.setupFiles.map((f) => parseMigration(parser, f)));
+  return corpus.tables.get(`public.${table}`)?.created?.file.file.path ?? null;
 }
 
 /** The themes whose config lists `plugin`. */

@@ -83,6 +83,24 @@ export function tableTemplate(input: TemplateInput): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * A change to a table an earlier file already creates: the idempotent add-column
+ * pattern, since CREATE TABLE IF NOT EXISTS would do nothing where the table exists.
+ */
+export function addColumnTemplate(input: TemplateInput & { column: string; createdIn: string }): string {
+  const q = `"${input.table}"`;
+  const lines = [
+    ...header(input),
+    '',
+    ...banner('COLUMNS'),
+    `-- ${q} already exists: ${input.createdIn} creates it, and a`,
+    '-- second CREATE TABLE IF NOT EXISTS would do nothing. Add each new column with',
+    '-- ADD COLUMN IF NOT EXISTS so the file can run again.',
+    `ALTER TABLE ${q} ADD COLUMN IF NOT EXISTS "${input.column}" TEXT;`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 /** A `*_sample_data` file: development rows only, so no schema in it. */
 export function sampleDataTemplate(input: TemplateInput): string {
   const lines = [

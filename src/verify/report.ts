@@ -7,6 +7,21 @@ import type { PendingGroup } from './live.js';
 import type { Directive } from './suppress.js';
 import type { ErrorReport } from '../run/events.js';
 import { packageVersion } from '../discover/core-dir.js';
+import type { ShadowSetupResult } from './shadow/run.js';
+import type { IsolationReport } from './shadow/isolation.js';
+import type { Difference } from './shadow/drift.js';
+import type { RehearsalSummary } from './shadow/pending.js';
+
+/** --drift: the database against what the files build. */
+export interface DriftSummary {
+  database: string;
+  differences: Difference[];
+}
+
+/** What the shadow checks did, per setup (timings, the isolation matrix). */
+export interface ShadowSummary {
+  setups: (Omit<ShadowSetupResult, 'findings' | 'isolation'> & { isolation: Omit<IsolationReport, 'findings'> | null })[];
+}
 
 /** The shape of the verify document (raised when a field is renamed or removed). */
 export const VERIFY_SCHEMA_VERSION = 1;
@@ -36,6 +51,12 @@ export interface VerifyReport {
   /** Live checks, or null with the reason they did not run. */
   database: DatabaseSummary | null;
   databaseSkipped: string | null;
+  /** The shadow checks (--fresh, --idempotency, --isolation), or null when none ran. */
+  shadow: ShadowSummary | null;
+  /** --drift, or null when not asked for. */
+  drift: DriftSummary | null;
+  /** --pending: the next migrate rehearsed on a shadow, or null. */
+  rehearsal: RehearsalSummary | null;
   suppressed: SuppressedFinding[];
   unusedDirectives: Directive[];
   durationMs: number;
@@ -60,6 +81,9 @@ export function jsonReport(report: VerifyReport, verbose: boolean): string {
     checked: report.checked,
     database: report.database,
   };
+  if (report.shadow) doc.shadow = report.shadow;
+  if (report.drift) doc.differences = report.drift.differences;
+  if (report.rehearsal) doc.rehearsal = report.rehearsal;
   if (report.error) doc.error = report.error;
   doc.version = packageVersion();
   doc.schemaVersion = VERIFY_SCHEMA_VERSION;

@@ -9,9 +9,14 @@ import { discover, type DiscoverOptions, type Discovery } from '../discover/proj
 import { discoverAll, setupLabel } from '../discover/all.js';
 import { loadParser } from '../sql/statements.js';
 import { verifyStatic, type SetupFiles } from './verify.js';
-import { liveChecks } from './live.js';
-import { buildReport, type DatabaseSummary, type VerifyReport } from './report.js';
+import { DATABASE_FILE, liveChecks } from './live.js';
+import { snapshotCatalog } from './shadow/catalog.js';
+import { describeDifference, driftOf } from './shadow/drift.js';
+import { rehearsePending, type RehearsalSummary } from './shadow/pending.js';
+import { RULE_SEVERITY } from './types.js';
+import { buildReport, type DatabaseSummary, type DriftSummary, type ShadowSummary, type VerifyReport } from './report.js';
 import type { Corpus } from './corpus.js';
+import { shadowSetups, type ShadowChecks } from './shadow/run.js';
 
 export interface VerifyRunOptions {
   project: DiscoverOptions;
@@ -23,6 +28,12 @@ export interface VerifyRunOptions {
   target: DatabaseTarget | { skipped: string };
   /** Whether sample-data files count as pending (they are skipped in production). */
   sampleData: boolean;
+  /** Checks on a shadow database (a new in-memory PGlite per setup), or null for none. */
+  shadow?: ShadowChecks | null;
+  /** Compare the live database's catalog with the shadow's (needs a database). */
+  drift?: boolean;
+  /** Rehearse the next migrate: replay what the database applied on a shadow, then the pending files. */
+  pending?: boolean;
 }
 
 /** Which database the live checks read, or why they do not run. */
@@ -48,18 +59,27 @@ async function runLive(target: DatabaseTarget, discovery: Discovery, corpus: Cor
   }
 }
 
+/** The database and active setup a check against the database needs, or a usage error naming the flag. */
+function needsDatabase(target: DatabaseTarget | { skipped: string }, active: Discovery | null, flag: string): { target: DatabaseTarget; discovery: Discovery } {
+  if ('skipped' in target) {
+    throw new MigrateError('USAGE', `${flag} needs a database, and none is checked: ${target.skipped}`, { hint: 'Set DATABASE_URL (or MIGRATE_DATABASE_URL), or pass pglite:<dir>, and drop --no-db.' });
+  }
+  if (!active) throw new MigrateError('USAGE', `${flag} needs the active theme (set NEXT_PUBLIC_ACTIVE_THEME or pass --theme)`);
+  return { target, discovery: active };
+}
+
 /** Runs the checks and returns the report (`ok` false on errors, or on warnings with `strict`). */
 export async function verifyProject(options: VerifyRunOptions): Promise<VerifyReport> {
   const started = performance.now();
   const { project } = options;
   let active: Discovery | null = null;
-  let setups: SetupFiles[];
+  let setups: (SetupFiles & { theme: string | null })[];
   if (options.all) {
-    setups = (await discoverAll(project.root, project.core)).map((s) => ({ label: s.label, files: s.files }));
+    setups = (await discoverAll(project.root, project.core)).map((s) => ({ label: s.label, files: s.files, theme: s.theme }));
     if (project.theme) active = await discover(project);
   } else {
     active = await discover(project);
-    setups = [{ label: setupLabel(active.theme, active.plugins), files: active.files }];
+    setups = [{ label: setupLabel(active.theme, active.plugins), files: active.files, theme: active.theme }];
   }
 
   const parser = await loadParser();
@@ -80,9 +100,71 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
     }
   }
 
+  let shadow: ShadowSummary | null = null;
+  if (options.shadow) {
+    shadow = { setups: [] };
+    // One shadow at a time: each is a whole PostgreSQL in memory.
+    const seen = new Set<string>();
+    for (const result of await shadowSetups(project, setups, options.shadow)) {
+      const { findings: shadowFindings, snapshot: _snapshot, ...summary } = result;
+      // The isolation findings are listed with the others; the summary keeps the matrix.
+      shadow.setups.push({ ...summary, isolation: summary.isolation ? { matrix: summary.isolation.matrix, notProbed: summary.isolation.notProbed } : null });
+      for (const f of shadowFindings) {
+        // A core file failing in every setup is one finding.
+        const key = `${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.column}\u0000${f.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        findings.push(setups.length > 1 && f.rule === 'isolation' ? { ...f, message: `${f.message} (with ${result.label})` } : f);
+      }
+    }
+  }
+
+  let rehearsal: RehearsalSummary | null = null;
+  if (options.pending) {
+    const { target, discovery } = needsDatabase(options.target, active, '--pending');
+    const db = await openDatabase(target);
+    try {
+      const rehearsed = await rehearsePending(project, discovery, db, options.sampleData);
+      rehearsal = rehearsed.summary;
+      findings.push(...rehearsed.findings);
+    } finally {
+      await db.close();
+    }
+  }
+
+  let drift: DriftSummary | null = null;
+  if (options.drift) {
+    const { target, discovery } = needsDatabase(options.target, active, '--drift');
+    const label = setupLabel(discovery.theme, discovery.plugins);
+    const [result] = await shadowSetups(project, [{ label, files: discovery.files, theme: discovery.theme }], { fresh: true, idempotency: false, isolation: false, snapshot: true });
+    if (result?.snapshot) {
+      const shadowSnapshot = result.snapshot;
+      const db = await openDatabase(target);
+      let live;
+      try {
+        live = await db.transaction(async (tx) => {
+          await tx.exec('SET TRANSACTION READ ONLY');
+          return snapshotCatalog(tx, { rows: false });
+        });
+      } finally {
+        await db.close();
+      }
+      const differences = driftOf(shadowSnapshot, live);
+      drift = { database: db.display, differences };
+      for (const d of differences) {
+        findings.push({ rule: 'drift', severity: RULE_SEVERITY.drift, file: DATABASE_FILE, line: 0, column: 0, message: describeDifference(d), fix: d.expected === null ? 'Made by hand, or by a migration no longer in the files: add it to a migration, or drop it.' : 'Changed or dropped by hand, or a migration is pending: run migrate, or restore it in a new migration.' });
+      }
+    } else {
+      findings.push(...(result?.findings ?? []));
+    }
+  }
+
   return buildReport(
     {
       findings,
+      shadow,
+      drift,
+      rehearsal,
       setups: setups.map((s) => s.label),
       checked: result.files.length,
       database,

@@ -19,15 +19,20 @@ export type StaticRuleId =
   | 'rls'
   | 'updated-at'
   | 'hardcoded-data'
-  | 'transaction';
+  | 'transaction'
+  | 'run-order'
+  | 'create-existing';
 
 /** Checks of the live database against the files. */
 export type LiveRuleId = 'modified' | 'missing' | 'db-rls' | 'db-table';
 
+/** Checks run on a shadow database (a new in-memory PGlite the migrations are applied to). */
+export type ShadowRuleId = 'fresh' | 'idempotency' | 'isolation' | 'not-probed' | 'drift' | 'pending';
+
 /** A malformed `-- verify:ignore` directive. */
 export type MetaRuleId = 'verify-ignore';
 
-export type RuleId = StaticRuleId | LiveRuleId | MetaRuleId;
+export type RuleId = StaticRuleId | LiveRuleId | ShadowRuleId | MetaRuleId;
 
 /** Severity of every rule. A rule never changes severity from one finding to the next. */
 export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
@@ -43,10 +48,18 @@ export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'updated-at': 'warning',
   'hardcoded-data': 'warning',
   transaction: 'error',
+  'run-order': 'error',
+  'create-existing': 'error',
   modified: 'error',
   missing: 'error',
   'db-rls': 'error',
   'db-table': 'error',
+  fresh: 'error',
+  idempotency: 'error',
+  isolation: 'error',
+  'not-probed': 'warning',
+  drift: 'error',
+  pending: 'error',
   'verify-ignore': 'warning',
 };
 
@@ -64,6 +77,8 @@ export const SUPPRESSIBLE_RULES: ReadonlySet<string> = new Set<StaticRuleId>([
   'updated-at',
   'hardcoded-data',
   'transaction',
+  'run-order',
+  'create-existing',
 ]);
 
 /** What `--json` prints for each finding. Persisted format: never rename a field. */

@@ -1,6 +1,6 @@
 // `tiered-migrate migrate` and `tiered-migrate status` (npm run db:migrate, db:status).
 import { exitCodeFor } from '../../core/errors.js';
-import { resolveConfig } from '../../api/config.js';
+import { resolveConfig, sampleDataWanted } from '../../api/config.js';
 import { runResolved } from '../../api/migrate.js';
 import { buildResult, errorReport } from '../../run/result.js';
 import type { Command } from '../../run/events.js';
@@ -20,7 +20,9 @@ ${PROJECT_FLAGS_USAGE}
   -q, --quiet        print only warnings, errors and the summary
   --no-emoji         plain markers ([ok], [error], …) instead of emoji${command === 'migrate' ? `
   --dry-run          show what would run; execute nothing
-  --strict-order     refuse pending files numbered below an applied one` : `
+  --strict-order     refuse pending files numbered below an applied one
+  --rehearse         first run the pending files on a shadow (new in-memory PGlite with
+                     what the database applied); touch the database only if all pass` : `
   --exit-code        exit 1 when anything is pending (a CI gate)`}
   --allow-missing    run even though applied files are missing from disk
   --sample-data      run *sample_data* files even when NODE_ENV=production
@@ -42,7 +44,7 @@ const COMMON_FLAGS = {
   'sample-data': { type: 'boolean' },
   'no-sample-data': { type: 'boolean' },
 } as const;
-const MIGRATE_FLAGS = { ...COMMON_FLAGS, 'dry-run': { type: 'boolean' }, 'strict-order': { type: 'boolean' } } as const;
+const MIGRATE_FLAGS = { ...COMMON_FLAGS, 'dry-run': { type: 'boolean' }, 'strict-order': { type: 'boolean' }, rehearse: { type: 'boolean' } } as const;
 const STATUS_FLAGS = { ...COMMON_FLAGS, 'exit-code': { type: 'boolean' } } as const;
 /** The parsed flags of migrate and status (each command accepts its own subset). */
 interface Flags {
@@ -60,6 +62,7 @@ interface Flags {
   'dry-run'?: boolean;
   'strict-order'?: boolean;
   'exit-code'?: boolean;
+  rehearse?: boolean;
 }
 
 /** Signals that stop a run, and the exit status each gives (128 + signal number). */
@@ -112,6 +115,16 @@ export async function migrateCommand(command: Command, argv: string[], env: Node
       return () => process.off(signal, handler);
     });
     try {
+      if (values.rehearse) {
+        const { rehearse } = await import('../../verify/shadow/rehearse.js');
+        const rehearsal = await rehearse(config, sampleDataWanted(options.sampleData, config, true));
+        for (const f of rehearsal.findings) output.err(`❌ rehearsal: ${f.file}:${f.line}:${f.column} ${f.message}`);
+        if (!rehearsal.ok) {
+          output.flush();
+          return 1;
+        }
+        if (!json && !values.quiet) output.out(`🎭 Rehearsal passed: ${rehearsal.summary.pending.length} pending file(s) applied on a shadow`);
+      }
       const onEvent = json ? jsonReporter((t) => output.raw(t)) : humanReporter(output.out, output.err, style, { quiet: values.quiet ?? false, live: output.live });
       const result = await runResolved(command, config, { ...options, onEvent, signal: stop.signal });
       output.flush();

@@ -23,6 +23,16 @@ ${PROJECT_FLAGS_USAGE}
   --strict           exit 1 on warnings too
   --verbose          also list findings silenced by -- verify:ignore, with their reasons
   --no-db            static checks only, even when a database is configured
+  --fresh            apply every active migration to a new in-memory database (PGlite),
+                     through the engine; the first failure is an error with its place
+  --idempotency      with --fresh: run each file again right after it is applied; it
+                     must neither fail nor change the catalog or any row count
+  --isolation        with --fresh: prove as the app's roles (authenticated, anon) that no
+                     user reads or writes another's rows; prints the matrix
+  --drift            compare the database's catalog with what the files build on a shadow
+                     (+ only in the database, - only in the files, ~ different); exit 1 on drift
+  --pending          rehearse the next migrate: replay what the database applied on a
+                     shadow, then apply the pending files there; a failure is an error
   -h, --help         show this help
 
 Live checks run when MIGRATE_DATABASE_URL, DIRECT_URL or DATABASE_URL is set (pglite:<dir>
@@ -39,7 +49,7 @@ export async function verifyCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
   try {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { ...PROJECT_FLAGS, all: { type: 'boolean' }, json: { type: 'boolean' }, strict: { type: 'boolean' }, verbose: { type: 'boolean' }, 'no-db': { type: 'boolean' } },
+      { ...PROJECT_FLAGS, all: { type: 'boolean' }, json: { type: 'boolean' }, strict: { type: 'boolean' }, verbose: { type: 'boolean' }, 'no-db': { type: 'boolean' }, fresh: { type: 'boolean' }, idempotency: { type: 'boolean' }, isolation: { type: 'boolean' }, drift: { type: 'boolean' }, pending: { type: 'boolean' } },
       'verify',
     );
     if (values.help) {
@@ -48,7 +58,7 @@ export async function verifyCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
       return 0;
     }
     noExtraArguments(positionals, 'verify');
-    const options = { ...projectOptionsOf(values, env), all: values.all ?? false, strict: values.strict ?? false, noDatabase: values['no-db'] ?? false };
+    const options = { ...projectOptionsOf(values, env), all: values.all ?? false, strict: values.strict ?? false, noDatabase: values['no-db'] ?? false, fresh: values.fresh ?? false, idempotency: values.idempotency ?? false, isolation: values.isolation ?? false, drift: values.drift ?? false, pending: values.pending ?? false };
     const config = resolveConfig(options, CLI_OPTION_NAMES);
     output.addSecrets(config.secrets);
     const report = await verifyResolved(config, options);

@@ -2,6 +2,7 @@
 import type { Finding } from '../../verify/types.js';
 import type { VerifyReport } from '../../verify/report.js';
 import { formatMs, type Style } from './style.js';
+import { isolationLines } from './isolation.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -36,6 +37,30 @@ export function humanReport(report: VerifyReport, style: Style, verbose: boolean
   }
 
   lines.push('');
+  for (const setup of report.shadow?.setups ?? []) {
+    if (setup.skipped) {
+      lines.push(style.dim(`🧪 Shadow ${setup.label}: not run (${setup.skipped})`));
+      continue;
+    }
+    lines.push(`🧪 Shadow ${setup.label}: ${plural(setup.applied, 'file')} applied on a new in-memory PGlite`);
+    if (setup.isolation) lines.push(...isolationLines(setup.isolation, style));
+    if (verbose) {
+      const t = setup.timings;
+      const parts = [`database ${formatMs(t.database)}`, `fresh ${formatMs(t.fresh)}`];
+      if (t.idempotency !== null) parts.push(`idempotency ${formatMs(t.idempotency)}`);
+      if (t.isolation !== null) parts.push(`isolation ${formatMs(t.isolation)}`);
+      lines.push(style.dim(`   ⏱️  ${parts.join(' · ')}`));
+    }
+  }
+  if (report.rehearsal) {
+    const r = report.rehearsal;
+    lines.push(`🎭 Rehearsal: ${plural(r.replayed, 'applied file')} replayed, ${r.applied} of ${plural(r.pending.length, 'pending file')} applied on a shadow`);
+    if (verbose) lines.push(style.dim(`   ⏱️  ${formatMs(r.durationMs)}`));
+  }
+  if (report.drift) {
+    const n = report.drift.differences.length;
+    lines.push(n === 0 ? `🔀 Drift: none, ${report.drift.database} matches the files` : style.red(`🔀 Drift: ${plural(n, 'difference')} between ${report.drift.database} and the files`));
+  }
   if (report.database) {
     const db = report.database;
     const pendingCount = db.pending.reduce((n, g) => n + g.files.length, 0);

@@ -12,9 +12,11 @@ import { foreignKeyRule } from './foreign-key.js';
 import { fkIndexRule } from './fk-index.js';
 import { rlsRule } from './rls.js';
 import { updatedAtRule } from './updated-at.js';
+import { runOrderRule } from './run-order.js';
+import { createExistingRule } from './create-existing.js';
 
 /** Rules that read one file at a time: run once per file, whatever the setups. */
 export const FILE_RULES: readonly FileRule[] = [syntaxRule, headerRule, idempotentRule, transactionRule, hardcodedDataRule];
 
 /** Rules that read a whole setup (folders, global numbering, the corpus): run once per setup. */
-export const SETUP_RULES: readonly SetupRule[] = [namingRule, sequenceRule, standardFieldsRule, foreignKeyRule, fkIndexRule, rlsRule, updatedAtRule];
+export const SETUP_RULES: readonly SetupRule[] = [namingRule, sequenceRule, standardFieldsRule, foreignKeyRule, fkIndexRule, rlsRule, updatedAtRule, runOrderRule, createExistingRule];

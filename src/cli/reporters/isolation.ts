@@ -1,0 +1,16 @@
+// The isolation matrix of verify --isolation: table × role × command, and the
+// owned tables the probe could not fill (never passed silently).
+import type { IsolationReport } from '../../verify/shadow/isolation.js';
+import type { Style } from './style.js';
+
+/** The matrix as aligned text lines. */
+export function isolationLines(report: Pick<IsolationReport, 'matrix' | 'notProbed'>, style: Style): string[] {
+  const header = ['table', 'role', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+  const rows = report.matrix.map((r) => [r.table, r.role, r.select, r.insert, r.update, r.delete]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `   ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
+  const lines = [style.bold(line(header))];
+  for (const r of rows) lines.push(line(r));
+  for (const n of report.notProbed) lines.push(style.yellow(`   ⚠️  ${n.table}: not probed (${n.reason})`));
+  return lines;
+}

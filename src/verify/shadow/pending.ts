@@ -1,0 +1,93 @@
+// --pending: a rehearsal of the next `migrate` on a shadow. The files the live
+// database has applied (its tracking rows, read-only) are replayed on a new
+// in-memory PGlite with their tracking rows, in one transaction each, exactly as
+// the engine writes them; then the engine itself applies what is pending, in the
+// order it would on the database. A failure is found before the database sees it.
+import type { Database } from '../../db/driver.js';
+import type { Discovery } from '../../discover/project.js';
+import type { DiscoverOptions } from '../../discover/project.js';
+import { buildPlan } from '../../core/plan.js';
+import { stripBom } from '../../core/text.js';
+import { DatabaseError } from '../../core/errors.js';
+import { ensureTrackingSchema, readTracking, recordAppliedSql } from '../../tracking/store.js';
+import { allEntityOrigins } from '../../discover/entity-origins.js';
+import { runResolved } from '../../api/migrate.js';
+import { targetOfClient } from '../../db/connect.js';
+import { wrapPglite } from '../../db/pglite.js';
+import { locateFailure } from '../../run/locate-failure.js';
+import type { Finding } from '../types.js';
+import { RULE_SEVERITY } from '../types.js';
+import { newShadowInstance } from './instance.js';
+
+/** What the rehearsal did (the `rehearsal` key of --json). */
+export interface RehearsalSummary {
+  database: string;
+  /** Files replayed as applied. */
+  replayed: number;
+  /** Pending files, in the order migrate would run them. */
+  pending: string[];
+  /** Pending files the engine applied on the shadow before stopping (all of them when none failed). */
+  applied: number;
+  durationMs: number;
+}
+
+/** Replays what `live` has applied on a shadow, then applies the pending files through the engine. */
+export async function rehearsePending(project: DiscoverOptions, active: Discovery, live: Database, sampleData: boolean): Promise<{ summary: RehearsalSummary; findings: Finding[] }> {
+  const started = performance.now();
+  const tracking = await live.transaction(async (tx) => {
+    await tx.exec('SET TRANSACTION READ ONLY');
+    return readTracking(tx);
+  });
+  const plan = buildPlan(active.files, active.sources, tracking.ready ? tracking.rows : [], { sampleData, strictOrder: false, allowMissing: true });
+  const replay = plan.items.filter((i) => i.state === 'applied' || i.state === 'modified').map((i) => i.file);
+  const pending = plan.items.filter((i) => i.state === 'pending').map((i) => i.file.path);
+  const findings: Finding[] = [];
+  const summary: RehearsalSummary = { database: live.display, replayed: 0, pending, applied: 0, durationMs: 0 };
+  const instance = await newShadowInstance();
+  try {
+    const shadow = wrapPglite(instance, { display: 'shadow', close: async () => {} });
+    await shadow.transaction((tx) => ensureTrackingSchema(tx, allEntityOrigins(project.root)));
+    for (const file of replay) {
+      const text = stripBom(file.content);
+      try {
+        await shadow.transaction((tx) => tx.exec(`${text}\n;\n${recordAppliedSql(file)}`));
+      } catch (error) {
+        if (!(error instanceof DatabaseError)) throw error;
+        const at = await locateFailure(shadow, text, error).catch(() => null);
+        findings.push({
+          rule: 'pending',
+          severity: RULE_SEVERITY.pending,
+          file: file.path,
+          line: at?.line ?? 0,
+          column: at?.column ?? 0,
+          message: `applied on the database, but does not replay on a new one: ${error.pg.message}`,
+          fix: 'The file changed since it was applied, or depends on something made by hand: restore it, and put changes in a new migration.',
+        });
+        return { summary: { ...summary, durationMs: performance.now() - started }, findings };
+      }
+      summary.replayed++;
+    }
+    const result = await runResolved(
+      'migrate',
+      { project: { ...project, theme: active.theme, themeOrigin: 'verify' }, target: targetOfClient(instance, 'the shadow database'), env: {}, envFilesLoaded: [], secrets: [] },
+      { sampleData, allowMissing: true },
+    );
+    summary.applied = result.migrations.filter((m) => m.status === 'applied').length;
+    if (!result.ok && result.error) {
+      const e = result.error;
+      findings.push({
+        rule: 'pending',
+        severity: RULE_SEVERITY.pending,
+        file: e.file ?? '(shadow)',
+        line: e.line ?? 0,
+        column: e.column ?? 0,
+        message: `pending, and fails after what the database has applied${e.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}: ${e.message}`,
+        fix: `${e.hint ? `${e.hint} ` : ''}Fix it before running migrate on the database: there, this file would roll back and stop the run.`,
+      });
+    }
+  } finally {
+    await instance.close();
+  }
+  summary.durationMs = performance.now() - started;
+  return { summary, findings };
+}
