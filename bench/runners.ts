@@ -3,7 +3,7 @@
 // processes of the CLI, and a fingerprint of what they left (schema, tracking rows,
 // row counts) to compare trials with a clean run. Used by bench/concurrency.ts,
 // bench/soak.ts and the soak's small trial in the test suite.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -124,24 +124,30 @@ export function checkExactlyOnce(exits: readonly RunnerExit[], files: number): s
 }
 
 /**
- * What a database holds, independent of timing: its schema as pg_dump prints it,
- * the tracking rows (identity and checksum; not ids, times or durations) and the
- * number of rows of every other table.
+ * What a database holds, independent of timing: its schema (every column,
+ * constraint, index, trigger and function, by PostgreSQL's own pg_get_*def, which
+ * any server version answers — a pg_dump older than the server refuses it), the
+ * tracking rows (identity and checksum; not ids, times or durations) and the
+ * number of rows of every other table. The harness is self-contained, so this
+ * does not borrow the verifier's fuller catalog snapshot.
  */
 export async function fingerprint(url: string): Promise<string> {
-  const u = new URL(url);
-  const dump = execFileSync(
-    'pg_dump',
-    ['--schema-only', '--no-owner', '--no-privileges', '-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres'), u.pathname.slice(1)],
-    { encoding: 'utf8', env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) }, maxBuffer: 64 * 1024 * 1024 },
-  )
-    // psql's \restrict key is random per dump.
-    .split('\n')
-    .filter((line) => !/^\\(un)?restrict /.test(line))
-    .join('\n');
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
+    const schema = await c.query(`
+      WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%')
+      SELECT 'column' AS k, n.nspname || '.' || c.relname || '.' || a.attname AS o,
+             format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') AS d
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ns n ON n.oid = c.relnamespace
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+       WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm')
+      UNION ALL SELECT 'constraint', n.nspname || '.' || conname, pg_get_constraintdef(co.oid) FROM pg_constraint co JOIN ns n ON n.oid = co.connamespace
+      UNION ALL SELECT 'index', n.nspname || '.' || c.relname, pg_get_indexdef(c.oid) FROM pg_class c JOIN ns n ON n.oid = c.relnamespace WHERE c.relkind = 'i'
+      UNION ALL SELECT 'trigger', tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN ns n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal
+      UNION ALL SELECT 'function', n.nspname || '.' || p.proname, md5(p.prosrc) FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace
+      ORDER BY 1, 2, 3`);
+    const dump = JSON.stringify(schema.rows);
     const tracking = await c.query(`
       SELECT 'core' AS t, NULL AS a, NULL AS b, filename, checksum FROM _migrations
       UNION ALL SELECT 'content', source_type, source_name, filename, checksum FROM _content_migrations

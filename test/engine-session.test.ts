@@ -132,7 +132,13 @@ for (const backend of backends) {
         CREATE VIEW public.open_invoices AS SELECT i.id, c.email FROM billing.invoices i JOIN public.customers c ON c.id = i.customer_id WHERE i.status = 'open';
         COMMENT ON TABLE public.customers IS 'people who pay';
       `);
+      // pg_dump refuses a server of a newer major version (the suite's own server may be
+      // PostgreSQL 18 beside a Debian pg_dump 15): then the run against the machine's
+      // PostgreSQL 15 (CI's second pass) makes the dump.
+      const serverMajor = Math.floor(Number((await c.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v) / 10000);
       await c.close();
+      const dumpMajor = Number(/(\d+)(\.\d+)*/.exec(execFileSync('pg_dump', ['--version'], { encoding: 'utf8' }))?.[1] ?? 0);
+      if (dumpMajor < serverMajor) return t.skip(`pg_dump ${dumpMajor} cannot dump a PostgreSQL ${serverMajor} server; the pass against a PostgreSQL ${dumpMajor} server runs this test`);
       const url = new URL(source.url);
       const dump = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username || 'postgres'), url.pathname.slice(1)], {
         encoding: 'utf8',

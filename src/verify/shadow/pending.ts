@@ -46,11 +46,11 @@ export async function rehearsePending(project: DiscoverOptions, active: Discover
   const instance = await newShadowInstance();
   try {
     const shadow = wrapPglite(instance, { display: 'shadow', close: async () => {} });
-    await shadow.transaction((tx) => ensureTrackingSchema(tx, allEntityOrigins(project.root)));
+    const { schema } = await shadow.transaction((tx) => ensureTrackingSchema(tx, allEntityOrigins(project.root)));
     for (const file of replay) {
       const text = stripBom(file.content);
       try {
-        await shadow.transaction((tx) => tx.exec(`${text}\n;\n${recordAppliedSql(file)}`));
+        await shadow.transaction((tx) => tx.exec(`${text}\n;\n${recordAppliedSql(schema, file)}`));
       } catch (error) {
         if (!(error instanceof DatabaseError)) throw error;
         const at = await locateFailure(shadow, text, error).catch(() => null);

@@ -18,8 +18,8 @@ class Rollback extends Error {}
 /** Runs `fn` in a transaction that is rolled back whatever happens. */
 async function rolledBack(db: Database, fn: Parameters<Database['transaction']>[0]): Promise<void> {
   try {
-    await db.transaction(async (tx, rows) => {
-      await fn(tx, rows);
+    await db.transaction(async (tx, rows, locked) => {
+      await fn(tx, rows, locked);
       throw new Rollback();
     });
   } catch (error) {
