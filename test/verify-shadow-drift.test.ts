@@ -1,7 +1,8 @@
 // verify --drift on the shipped schema, on PGlite and on a real server: migrated
 // by the real CLI, the database matches the shadow (no drift by itself, whatever
-// the server's version); a column added, an index dropped and a policy changed by
-// hand are each one difference, exit 1, in the documented JSON shape.
+// the server's version); a column added, an index dropped, a policy changed, RLS
+// disabled, a privilege granted and a function replaced by hand are each one
+// difference, exit 1, in the documented JSON shape.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, connectForTest, type TestDatabaseHandle } from './support/backends.js';
@@ -34,7 +35,10 @@ for (const backend of backends) {
       try {
         await db.exec(`ALTER TABLE tasks ADD COLUMN archived boolean;
           DROP INDEX idx_tasks_priority;
-          ALTER POLICY users_can_view_own_tasks ON tasks USING (true);`);
+          ALTER POLICY users_can_view_own_tasks ON tasks USING (true);
+          ALTER TABLE billing_plans DISABLE ROW LEVEL SECURITY;
+          GRANT INSERT ON tasks TO anon;
+          CREATE OR REPLACE FUNCTION public.set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;`);
       } finally {
         await db.close();
       }
@@ -49,7 +53,18 @@ for (const backend of backends) {
       const policy = byObject.get('tasks.users_can_view_own_tasks') as { expected: string; actual: string };
       assert.match(policy.expected, /using \("userId" = get_auth_user_id\(\)\)/);
       assert.match(policy.actual, /using true/);
-      assert.equal(after.differences.length, 3, JSON.stringify(after.differences));
+      // RLS disabled and a grant show on the relation; a replaced function by its body.
+      const plans = byObject.get('billing_plans') as { kind: string; expected: string; actual: string };
+      assert.equal(plans.kind, 'relation');
+      assert.match(plans.expected, /rls=true/);
+      assert.match(plans.actual, /rls=false/);
+      const tasks = byObject.get('tasks') as { expected: string; actual: string };
+      assert.doesNotMatch(tasks.expected, /anon:INSERT/);
+      assert.match(tasks.actual, /anon:INSERT/);
+      const fn = byObject.get('set_updated_at()') as { kind: string; expected: string; actual: string };
+      assert.equal(fn.kind, 'function');
+      assert.notEqual(fn.expected, fn.actual);
+      assert.equal(after.differences.length, 6, JSON.stringify(after.differences));
       assert.ok(after.findings.some((f: { rule: string; message: string }) => f.rule === 'drift' && f.message === '+ column tasks.archived boolean'));
     });
   });
