@@ -135,7 +135,7 @@ for (const backend of backends) {
       // pg_dump refuses a server of a newer major version (the suite's own server may be
       // PostgreSQL 18 beside a Debian pg_dump 15): then the run against the machine's
       // PostgreSQL 15 (CI's second pass) makes the dump.
-      const serverMajor = Math.floor(Number((await c.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v) / 10000);
+      const serverMajor = Math.floor(Number((await c.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v) / 10000);
       await c.close();
       const dumpMajor = Number(/(\d+)(\.\d+)*/.exec(execFileSync('pg_dump', ['--version'], { encoding: 'utf8' }))?.[1] ?? 0);
       if (dumpMajor < serverMajor) return t.skip(`pg_dump ${dumpMajor} cannot dump a PostgreSQL ${serverMajor} server; the pass against a PostgreSQL ${dumpMajor} server runs this test`);

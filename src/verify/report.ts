@@ -8,7 +8,7 @@ import type { Directive } from './suppress.js';
 import type { ErrorReport } from '../run/events.js';
 import { packageVersion } from '../discover/core-dir.js';
 import type { ShadowSetupResult } from './shadow/run.js';
-import type { IsolationReport } from './shadow/isolation.js';
+import type { IsolationReport } from './shadow/isolation-report.js';
 import type { Difference } from './shadow/drift.js';
 import type { RehearsalSummary } from './shadow/pending.js';
 

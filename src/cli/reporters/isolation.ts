@@ -1,6 +1,6 @@
 // The isolation matrix of verify --isolation: table × role × command, and the
 // owned tables the probe could not fill (never passed silently).
-import type { IsolationReport } from '../../verify/shadow/isolation.js';
+import type { IsolationReport } from '../../verify/shadow/isolation-report.js';
 import type { Style } from './style.js';
 
 /** The matrix as aligned text lines. */

@@ -16,26 +16,11 @@ import { RULE_SEVERITY } from '../types.js';
 import { as, strings, walk } from '../ast.js';
 import type { Parser } from '../parse.js';
 import { OWN_TABLE_NAMES } from '../../core/tracking.js';
+import type { IsolationReport, IsolationRow } from './isolation-report.js';
 import { probeDb, ProbeSqlError, type ProbeDb } from './probe-db.js';
 import { CannotFill, RowFiller, quote } from './fill.js';
 
-/** One line of the matrix: a table, as one role, per command. */
-export interface IsolationRow {
-  table: string;
-  /** `user A` (authenticated, app.user_id = A), `no user` (authenticated, unset), `anon`. */
-  role: string;
-  select: string;
-  insert: string;
-  update: string;
-  delete: string;
-}
-
-export interface IsolationReport {
-  findings: Finding[];
-  matrix: IsolationRow[];
-  /** Owned tables the probe could not fill, with why. */
-  notProbed: { table: string; reason: string }[];
-}
+export type { IsolationReport, IsolationRow } from './isolation-report.js';
 
 /** Where a relation is created, for findings (the file, or `(shadow)`). */
 export type Locate = (table: string) => { file: string; line: number; column: number };

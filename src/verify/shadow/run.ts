@@ -19,7 +19,8 @@ import { newShadowInstance } from './instance.js';
 import { hookedInstance } from './hooked.js';
 import { secondRun } from './rerun.js';
 import { snapshotCatalog, type CatalogSnapshot } from './catalog.js';
-import { probeIsolation, type IsolationReport, type Locate } from './isolation.js';
+import { probeIsolation, type Locate } from './isolation.js';
+import type { IsolationReport } from './isolation-report.js';
 
 export interface ShadowChecks {
   fresh: boolean;
