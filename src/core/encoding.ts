@@ -3,21 +3,9 @@
 // stored that way: such a file is refused, at its first bad byte. Pure.
 import { isUtf8 } from 'node:buffer';
 import { lineColumnAtIndex } from './position.js';
-import type { MigrationFile } from './types.js';
+import type { InvalidUtf8, MigrationFile } from './types.js';
 import type { Problem } from './plan.js';
 
-/** Where a file stops being valid UTF-8. */
-export interface InvalidUtf8 {
-  /** 0-based offset of the first byte that is not part of a valid UTF-8 sequence. */
-  byteOffset: number;
-  /** That byte's value. */
-  byte: number;
-  /** 1-based line and column (characters, BOM not counted), as editors show them. */
-  line: number;
-  column: number;
-  /** The line, decoded with U+FFFD for bad bytes. */
-  lineText: string;
-}
 
 /** The first invalid byte of `bytes`, or null when they are valid UTF-8 (fast: native check first). */
 export function findInvalidUtf8(bytes: Uint8Array): InvalidUtf8 | null {

@@ -1,6 +1,5 @@
 // The vocabulary shared by discovery, planning and execution.
 // Tiers are data: a Source says where files live and which tracking row records them.
-import type { InvalidUtf8 } from './encoding.js';
 
 /** The six kinds of migration folder, in the order a run visits them. */
 export type Tier = 'core' | 'theme' | 'theme-settings' | 'plugin' | 'plugin-settings' | 'entity';
@@ -58,4 +57,17 @@ export interface TrackedRow {
   executedAt?: string | null;
   /** How long the file took on the server (`duration_ms`), when recorded. */
   durationMs?: number | null;
+}
+
+/** Where a file stops being valid UTF-8. */
+export interface InvalidUtf8 {
+  /** 0-based offset of the first byte that is not part of a valid UTF-8 sequence. */
+  byteOffset: number;
+  /** That byte's value. */
+  byte: number;
+  /** 1-based line and column (characters, BOM not counted), as editors show them. */
+  line: number;
+  column: number;
+  /** The line, decoded with U+FFFD for bad bytes. */
+  lineText: string;
 }

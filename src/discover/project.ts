@@ -2,11 +2,11 @@
 // (migration folders) and the files in them. File system only; no database.
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { MigrationFile, Source } from '../core/types.js';
+import type { InvalidUtf8, MigrationFile, Source } from '../core/types.js';
 import { MigrateError } from '../core/errors.js';
 import { isSafeSegment, isSampleData, leadingNumber } from '../core/naming.js';
 import { checksumOfBytes } from '../core/checksum.js';
-import { findInvalidUtf8, type InvalidUtf8 } from '../core/encoding.js';
+import { findInvalidUtf8 } from '../core/encoding.js';
 import { orderForExecution } from '../core/order.js';
 import { readThemePlugins } from './theme-config-cache.js';
 import type { CoreLocation } from './core-dir.js';
