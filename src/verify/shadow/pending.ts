@@ -18,6 +18,7 @@ import { locateFailure } from '../../run/locate-failure.js';
 import type { Finding } from '../types.js';
 import { RULE_SEVERITY } from '../types.js';
 import { newShadowInstance } from './instance.js';
+import { findingOfRunError } from './run.js';
 
 /** What the rehearsal did (the `rehearsal` key of --json). */
 export interface RehearsalSummary {
@@ -74,16 +75,9 @@ export async function rehearsePending(project: DiscoverOptions, active: Discover
     );
     summary.applied = result.migrations.filter((m) => m.status === 'applied').length;
     if (!result.ok && result.error) {
-      const e = result.error;
-      findings.push({
-        rule: 'pending',
-        severity: RULE_SEVERITY.pending,
-        file: e.file ?? '(shadow)',
-        line: e.line ?? 0,
-        column: e.column ?? 0,
-        message: `pending, and fails after what the database has applied${e.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}: ${e.message}`,
-        fix: `${e.hint ? `${e.hint} ` : ''}Fix it before running migrate on the database: there, this file would roll back and stop the run.`,
-      });
+      findings.push(
+        findingOfRunError('pending', result.error, 'pending, and fails after what the database has applied', 'Fix it before running migrate on the database: there, this file would roll back and stop the run.'),
+      );
     }
   } finally {
     await instance.close();

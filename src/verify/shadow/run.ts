@@ -21,6 +21,23 @@ import { secondRun } from './rerun.js';
 import { snapshotCatalog, type CatalogSnapshot } from './catalog.js';
 import { probeIsolation, type Locate } from './isolation.js';
 import type { IsolationReport } from './isolation-report.js';
+import type { ErrorReport } from '../../run/events.js';
+
+/**
+ * A finding for the error a shadow run stopped at: `what` leads the message (then
+ * SQLSTATE and PostgreSQL's message, and its detail when `detail`), `then` ends the fix.
+ */
+export function findingOfRunError(rule: 'fresh' | 'pending', e: ErrorReport, what: string, then: string, detail = false): Finding {
+  return {
+    rule,
+    severity: RULE_SEVERITY[rule],
+    file: e.file ?? '(shadow)',
+    line: e.line ?? 0,
+    column: e.column ?? 0,
+    message: `${what}${e.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}: ${e.message}${detail && e.detail ? ` — ${e.detail}` : ''}`,
+    fix: `${e.hint ? `${e.hint} ` : ''}${then}`,
+  };
+}
 
 export interface ShadowChecks {
   fresh: boolean;
@@ -129,15 +146,9 @@ async function shadowSetup(project: DiscoverOptions, setup: ShadowSetup, theme: 
     const applied = result.migrations.filter((m) => m.status === 'applied').length;
     if (!result.ok && result.error) {
       const e = result.error;
-      findings.push({
-        rule: 'fresh',
-        severity: RULE_SEVERITY.fresh,
-        file: e.file ?? '(shadow)',
-        line: e.line ?? 0,
-        column: e.column ?? 0,
-        message: `fails on a fresh database${e.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}: ${e.message}${e.detail ? ` — ${e.detail}` : ''}`,
-        fix: `${e.hint ? `${e.hint} ` : ''}On a new database the run stops here: the files after it were not applied${checks.isolation ? ', and isolation was not probed' : ''}.`,
-      });
+      findings.push(
+        findingOfRunError('fresh', e, 'fails on a fresh database', `On a new database the run stops here: the files after it were not applied${checks.isolation ? ', and isolation was not probed' : ''}.`, true),
+      );
       return { label, applied, skipped: null, findings, timings, isolation: null };
     }
     let isolation: IsolationReport | null = null;
