@@ -1,7 +1,8 @@
 // PGlite adapter: the embedded database, in-process. One process at a time may
 // open a PGlite folder, so a lock file serialises runners instead of the
 // advisory lock (which would be a no-op inside a single-connection database).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Extensions, PGlite as PGliteInstance } from '@electric-sql/pglite';
 import type { Database, Queryable, Row, TransactionBody, TransactionOptions } from './driver.js';
 import { isServerError, toDatabaseError } from './postgres-error.js';
@@ -11,6 +12,11 @@ import { createdExtensions } from '../sql/statement-starts.js';
 
 /** The user PGlite connects as (we never pass `username`). */
 const PGLITE_USER = 'postgres';
+
+/** True when `dir` holds a PGlite (PostgreSQL) data folder: PG_VERSION is written by initdb. */
+export function embeddedExists(dir: string): boolean {
+  return existsSync(path.join(dir, 'PG_VERSION'));
+}
 
 /**
  * The extensions the embedded database offers, by the name `CREATE EXTENSION`

@@ -1,16 +1,9 @@
 // The embedded database as a PGlite instance of our own, for the commands that
 // need the instance itself (dev serves it over the wire protocol, reset rebuilds
 // its folder under the lock) rather than src/db/pglite.ts's Database over it.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { DatabaseTarget } from '../db/connect.js';
-export { startPglite } from '../db/pglite.js';
-
-/** True when `dir` holds a PGlite (PostgreSQL) data folder: PG_VERSION is written by initdb. */
-export function embeddedExists(dir: string): boolean {
-  return existsSync(path.join(dir, 'PG_VERSION'));
-}
+export { embeddedExists, startPglite } from '../db/pglite.js';
 
 /** The run target for an instance of ours, displayed as the folder it serves. */
 export function instanceTarget(db: PGlite, dir: string | null, origin: string): DatabaseTarget {

@@ -1,10 +1,10 @@
 // The verify operation: the static check of every file of the active setup (or
 // of every setup, `all`), and, when a database is given, the live checks of the
 // database against the files (read-only). Returns the report; prints nothing.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MigrateError } from '../core/errors.js';
 import { openDatabase, type DatabaseTarget } from '../db/connect.js';
+import { embeddedExists } from '../db/pglite.js';
 import { discover, type DiscoverOptions, type Discovery } from '../discover/project.js';
 import { discoverAll, setupLabel } from '../discover/all.js';
 import { loadParser } from '../sql/statements.js';
@@ -40,7 +40,7 @@ export interface VerifyRunOptions {
 export function liveTarget(target: DatabaseTarget): DatabaseTarget | { skipped: string } {
   // The embedded default is the engine's fallback, not a database anyone configured.
   if (target.kind === 'pglite' && target.isDefault) return { skipped: 'no MIGRATE_DATABASE_URL, DIRECT_URL or DATABASE_URL' };
-  if (target.kind === 'pglite' && target.dir && !existsSync(path.join(target.dir, 'PG_VERSION'))) {
+  if (target.kind === 'pglite' && target.dir && !embeddedExists(target.dir)) {
     // Opening it would create a database: verification never writes.
     throw new MigrateError('CONFIG', `${target.origin} points at ${target.dir}, which holds no embedded database`, {
       hint: 'Run the migrations first (npm run db:migrate), or fix the path.',
