@@ -14,6 +14,7 @@ import { adoptChecksums, ensureTrackingSchema, readTracking } from '../tracking/
 import { executePlan, type Outcomes } from './apply.js';
 import type { Command, EventSink, RunResult } from './events.js';
 import { buildResult } from './result.js';
+import type { BackupRequest, PreparedBackup } from '../recovery/backup.js';
 
 export interface RunOptions {
   command: Command;
@@ -29,6 +30,8 @@ export interface RunOptions {
    * back (file and tracking row are one transaction), and no further file starts.
    */
   signal?: AbortSignal;
+  /** `migrate --backup`: back the whole database up once the plan finds something pending, before anything is applied. */
+  backup?: BackupRequest;
 }
 
 class RollbackPlan extends Error {}
@@ -65,6 +68,13 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     const files = discovery.files;
     db = await openDatabase(options.target, { scripts: () => files.map((f) => f.content) });
     emit({ type: 'connected', database: db.display });
+    // Checked before the plan touches anything: a missing or too old pg_dump, or a
+    // refused path, stops the run with the database as it was.
+    let backup: PreparedBackup | null = null;
+    if (options.backup && options.command === 'migrate' && !options.dryRun) {
+      const { prepareBackup } = await import('../recovery/backup.js');
+      backup = await prepareBackup(db, options.target, options.project.root, options.backup);
+    }
 
     const loaded = await loadPlan(db, discovery, options, emit);
     plan = loaded.plan;
@@ -82,6 +92,10 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     }
     if (options.command === 'status') return finish(null);
 
+    if (backup) {
+      if (plan.items.some((i) => i.state === 'pending')) await backup.take(emit);
+      else emit({ type: 'backup:skipped', reason: 'nothing is pending: no backup was taken' });
+    }
     const adopt = plan.items.filter((i) => i.adoptChecksum).map((i) => i.file);
     if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, schema, adopt), { lock: 'exclusive' });
 
