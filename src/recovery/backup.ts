@@ -51,11 +51,29 @@ function defaultName(target: DatabaseTarget): string {
 }
 
 /**
- * Checks, before anything is planned or applied, that a backup can be taken: the
- * database kind supports one, pg_dump exists and is not older than the server, and
- * the path is allowed (see paths.ts). Throws a CONFIG / USAGE error (exit 2) otherwise.
+ * Where the backup goes, decided before the database is even opened: the path rule
+ * of paths.ts, never an existing file, never where git would see it unless asked.
  */
-export async function prepareBackup(db: Database, target: DatabaseTarget, root: string, request: BackupRequest, now = new Date()): Promise<PreparedBackup> {
+export function backupPath(target: DatabaseTarget, root: string, request: BackupRequest, now = new Date()): string {
+  const extension = target.kind === 'postgres' || (target.kind === 'client' && target.driver === 'pg') ? 'dump' : 'tar.gz';
+  let file: string;
+  if (request.path === null) {
+    // Runners started in the same second (replicas at boot) each get a file of their own.
+    const stem = path.join(ensureDefaultBackupsDir(root), `${defaultName(target)}-${timestamp(now)}`);
+    file = `${stem}.${extension}`;
+    for (let n = 2; existsSync(file); n++) file = `${stem}-${n}.${extension}`;
+  } else file = resolveRecoveryPath(root, request.path, '--backup');
+  if (existsSync(file)) throw new MigrateError('USAGE', `the backup file ${file} already exists: it is never overwritten`, { hint: 'Name a new file, or leave --backup without a path.' });
+  checkNotInRepo(file, request.inRepo);
+  return file;
+}
+
+/**
+ * Checks, before anything is planned or applied, that a backup can be taken: the
+ * database kind supports one, and pg_dump exists and is not older than the server.
+ * Throws a CONFIG error (exit 2) otherwise. `file` comes from backupPath.
+ */
+export async function prepareBackup(db: Database, target: DatabaseTarget, file: string, root: string, request: BackupRequest): Promise<PreparedBackup> {
   let method: BackupMethod;
   let pgDump: FoundTool | null = null;
   if (target.kind === 'postgres') {
@@ -69,10 +87,6 @@ export async function prepareBackup(db: Database, target: DatabaseTarget, root: 
       hint: 'Pass the database as a URL, or take the backup yourself before calling migrate.',
     });
   }
-  const extension = method === 'pg_dump' ? 'dump' : 'tar.gz';
-  const file = request.path === null ? path.join(ensureDefaultBackupsDir(root), `${defaultName(target)}-${timestamp(now)}.${extension}`) : resolveRecoveryPath(root, request.path, '--backup');
-  if (existsSync(file)) throw new MigrateError('USAGE', `the backup file ${file} already exists: it is never overwritten`, { hint: 'Name a new file, or leave --backup without a path.' });
-  checkNotInRepo(file, request.inRepo);
   const restoreCommand = `${RESTORE_PROGRAM} ${quoteForShell(displayPath(root, file))}`;
 
   return {

@@ -66,15 +66,13 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     });
     if (signal?.aborted) return finish(abortError(signal));
     const files = discovery.files;
+    // `--backup`: the path is checked before connecting; pg_dump once connected (it
+    // must not be older than the server), before the plan touches anything.
+    const backupModule = options.backup && options.command === 'migrate' && !options.dryRun ? await import('../recovery/backup.js') : null;
+    const backupFile = backupModule && options.backup ? backupModule.backupPath(options.target, options.project.root, options.backup) : null;
     db = await openDatabase(options.target, { scripts: () => files.map((f) => f.content) });
     emit({ type: 'connected', database: db.display });
-    // Checked before the plan touches anything: a missing or too old pg_dump, or a
-    // refused path, stops the run with the database as it was.
-    let backup: PreparedBackup | null = null;
-    if (options.backup && options.command === 'migrate' && !options.dryRun) {
-      const { prepareBackup } = await import('../recovery/backup.js');
-      backup = await prepareBackup(db, options.target, options.project.root, options.backup);
-    }
+    const backup: PreparedBackup | null = backupModule && backupFile && options.backup ? await backupModule.prepareBackup(db, options.target, backupFile, options.project.root, options.backup) : null;
 
     const loaded = await loadPlan(db, discovery, options, emit);
     plan = loaded.plan;
