@@ -206,6 +206,16 @@ for (const backend of backends) {
         const argv = readFileSync(dumpLog, 'utf8');
         assert.match(argv, /--format=custom --dbname=postgres:\/\/.* pgpassword=set/);
         assert.ok(!argv.includes(password), "the password is not in pg_dump's argv (ps shows it)");
+
+        // A damaged backup (cut short) changes nothing: psql never sees the end of its script.
+        const cut = path.join(root, 'cut.dump');
+        writeFileSync(cut, readFileSync(backup.path).subarray(0, statSync(backup.path).size - 100));
+        await cli(['migrate']); // 002 again, so that a wrongly committed half restore would show
+        const before = await stateOf(url);
+        const damaged = await cli(['restore', 'cut.dump', '--yes']);
+        assert.notEqual(damaged.code, 0, damaged.stdout);
+        assert.match(damaged.stderr, /nothing was changed|cannot read/);
+        assert.deepEqual(await stateOf(url), before, 'the database is as it was');
       }
     });
   });

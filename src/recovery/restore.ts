@@ -227,7 +227,10 @@ async function replayDump(pgRestore: FoundTool, psql: FoundTool, file: string, d
     let applyErr = '';
     script.stderr.on('data', (d) => (scriptErr += d));
     apply.stderr.on('data', (d) => (applyErr += d));
-    script.stdout.pipe(apply.stdin);
+    // psql commits at the end of its input: it sees the end only once pg_restore has
+    // written the whole script. A pg_restore that fails half-way (a truncated file)
+    // kills psql instead, and the server rolls the open transaction back.
+    script.stdout.pipe(apply.stdin, { end: false });
     // psql stops reading at the first error: the rest of the script has nowhere to go.
     apply.stdin.on('error', () => undefined);
     const codes: { script?: number | null; apply?: number | null } = {};
@@ -235,12 +238,14 @@ async function replayDump(pgRestore: FoundTool, psql: FoundTool, file: string, d
       if (!('script' in codes) || !('apply' in codes)) return;
       if (codes.script === 0 && codes.apply === 0) return resolve();
       const why = clean((applyErr.trim() || scriptErr.trim() || `exit ${codes.apply ?? codes.script}`).split('\n').slice(0, 8).join('\n'));
-      reject(new MigrateError('BACKUP_FAILED', `the restore failed and was rolled back: nothing was changed\n${why}`, { hint: 'Check that the role may drop and create the schemas (their owner, or a superuser).' }));
+      reject(new MigrateError('BACKUP_FAILED', `the restore failed and was rolled back: nothing was changed\n${why}`, { hint: 'A pg_restore error means the backup file is damaged or incomplete; a psql error names the statement (the role must own the schemas it replaces, or be a superuser).' }));
     };
     script.on('error', reject);
     apply.on('error', reject);
     script.on('close', (code) => {
       codes.script = code;
+      if (code === 0) apply.stdin.end();
+      else apply.kill('SIGKILL');
       settle();
     });
     apply.on('close', (code) => {
