@@ -203,12 +203,13 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
       case 'backup:start':
         write(`💾 Backing up the whole database (${event.method === 'pg_dump' ? 'pg_dump --format=custom' : "PGlite's dump of its data directory"}) to ${event.path}...`);
         break;
+      // Shown with --quiet too: where the backup is, and how to use it, is what matters most if the run fails.
       case 'backup:done':
-        write(`✅ Backup written: ${event.backup.path} (${formatBytes(event.backup.bytes)}, ${formatMs(event.backup.durationMs)})`);
-        write(`   To put the database back as it is now: ${event.backup.restoreCommand}`);
+        writeLine(`✅ Backup written: ${event.backup.path} (${formatBytes(event.backup.bytes)}, ${formatMs(event.backup.durationMs)})`);
+        writeLine(`   To put the database back as it is now: ${event.backup.restoreCommand}`);
         break;
       case 'backup:skipped':
-        write(`💾 No backup: ${event.reason}`);
+        writeLine(`💾 No backup: ${event.reason}`);
         break;
       case 'file:error':
         writeError(style.red(`❌ Failed executing ${event.item.file.path} (${formatMs(event.durationMs)})`));
