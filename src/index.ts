@@ -11,6 +11,7 @@ export { initApp as init } from './scaffold/init.js';
 export type { InitOptions, InitResult } from './scaffold/init.js';
 
 export type { RunResult, RunEvent, MigrationOutcome, MigrationStatus, ErrorReport, Command } from './run/events.js';
+export type { BackupInfo, BackupMethod } from './run/events.js';
 export type { Problem, ProblemCode, Severity } from './core/plan.js';
 export type { VerifyReport, DatabaseSummary } from './verify/report.js';
 export type { Finding } from './verify/types.js';

@@ -27,6 +27,12 @@ export interface MigrateOptions extends StatusOptions {
    * has code `ABORTED`.
    */
   signal?: AbortSignal;
+  /**
+   * Before anything is applied (and only when something is pending), back the whole
+   * database up: `true` into `<root>/.tiered-migrate/backups/`, or `{ path }`.
+   * `inRepo` allows a path git would see. PG_DUMP is read from `env`.
+   */
+  backup?: boolean | { path?: string; inRepo?: boolean };
 }
 
 /** Applies every pending migration of the project; resolves to the run's result (never rejects for a failed migration). */
@@ -69,6 +75,9 @@ export async function runResolved(command: Command, config: ResolvedConfig, opti
         allowMissing: options.allowMissing ?? false,
         dryRun: options.dryRun ?? false,
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.backup
+          ? { backup: { path: typeof options.backup === 'object' ? (options.backup.path ?? null) : null, inRepo: typeof options.backup === 'object' && Boolean(options.backup.inRepo), env: config.env } }
+          : {}),
       },
       emit,
     );

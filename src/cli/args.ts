@@ -72,3 +72,31 @@ export function projectOptionsOf(
 export function noExtraArguments(positionals: readonly string[], command: string): void {
   if (positionals.length > 0) throw new MigrateError('USAGE', `unexpected argument "${positionals[0]}"`, { hint: `See ${PROGRAM} ${command} --help.` });
 }
+
+/**
+ * Takes a flag whose value is optional (`--backup`, `--backup PATH`, `--backup=PATH`)
+ * out of `argv`, which parseArgs cannot express: the next argument is its value
+ * unless it is an option. For commands without positionals, so nothing is ambiguous.
+ */
+export function takeOptionalValue(argv: readonly string[], flag: string): { argv: string[]; present: boolean; value: string | null } {
+  const rest: string[] = [];
+  let present = false;
+  let value: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg === flag || arg.startsWith(`${flag}=`)) {
+      if (present) throw new MigrateError('USAGE', `${flag} is given twice`, { hint: `Pass ${flag} once, with at most one path.` });
+      present = true;
+      if (arg !== flag) value = arg.slice(flag.length + 1);
+      else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) value = argv[++i]!;
+      if (value === '') throw new MigrateError('USAGE', `${flag}= needs a path`, { hint: `${flag} alone writes into the default folder.` });
+      continue;
+    }
+    rest.push(arg);
+  }
+  return { argv: rest, present, value };
+}

@@ -34,7 +34,7 @@ const PLAIN_MARKERS: ReadonlyArray<readonly [string, string]> = [
   ['🚀', '>>'], ['📋', '=='], ['🗄️', '[db]'], ['📂', '[core]'], ['📌', '[theme]'], ['🔌', '[plugins]'],
   ['🎨', '[theme]'], ['📦', '[plugin]'], ['📁', '[entity]'], ['📝', '[would run]'], ['🎉', '[done]'],
   ['🛠️', '[upgrade]'], ['📊', '[status]'], ['✏️', '[modified]'], ['❓', '[missing]'], ['💤', '[inactive]'],
-  ['⏳', '[pending]'], ['🔎', '[verify]'], ['⏱️', '[time]'],
+  ['⏳', '[pending]'], ['🔎', '[verify]'], ['⏱️', '[time]'], ['💾', '[backup]'],
 ];
 
 /** Replaces every emoji of PLAIN_MARKERS (with or without its variation selector). */

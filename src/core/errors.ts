@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'VALIDATION'
   | 'MIGRATION_FAILED'
   | 'ABORTED'
-  | 'DATABASE';
+  | 'DATABASE'
+  /** `migrate --backup` could not write the backup (nothing was applied), or `restore` failed (nothing was changed). */
+  | 'BACKUP_FAILED';
 
 export interface ErrorLocation {
   file?: string;

@@ -68,6 +68,8 @@ export interface Database extends Queryable {
   cancel(): Promise<void>;
   /** Ends the connection, unless the caller owns it (then this is a no-op). */
   close(): Promise<void>;
+  /** The embedded database only: its data directory as a gzipped tarball (PGlite's own dump), for `migrate --backup`. */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 /**

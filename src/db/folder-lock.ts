@@ -23,7 +23,7 @@ import path from 'node:path';
 import { MigrateError } from '../core/errors.js';
 
 /** The lock's name in the folder. Versions before 0.2 used a file of this name holding a pid: never change. */
-const LOCK_NAME = '.tiered-migrate.lock';
+export const LOCK_NAME = '.tiered-migrate.lock';
 const OWNER_PREFIX = 'owner.';
 const NEW_PREFIX = `${LOCK_NAME}.new.`;
 

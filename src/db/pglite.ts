@@ -154,5 +154,7 @@ export function wrapPglite(db: PgliteLike, options: { display: string; close: ()
     // The run stops before its next file instead.
     async cancel() {},
     close: options.close,
+    // A caller's instance of the PgliteLike shape may lack it; then --backup says so.
+    ...('dumpDataDir' in db && typeof db.dumpDataDir === 'function' ? { dumpDataDir: () => (db as PGliteInstance).dumpDataDir('gzip') } : {}),
   };
 }

@@ -31,7 +31,26 @@ export type RunEvent =
   | { type: 'file:sample-data-skipped'; item: PlannedMigration }
   | { type: 'file:would-run'; item: PlannedMigration }
   | { type: 'file:error'; item: PlannedMigration; error: MigrateError; durationMs: number }
+  /** `migrate --backup`: a backup of the whole database is being written, before anything is applied. */
+  | { type: 'backup:start'; path: string; method: BackupMethod }
+  | { type: 'backup:done'; backup: BackupInfo }
+  /** `migrate --backup` with nothing pending: no backup was taken. */
+  | { type: 'backup:skipped'; reason: string }
   | { type: 'done'; result: RunResult };
+
+/** How a backup is made: pg_dump's custom format (a server), PGlite's dump of its data directory (embedded). */
+export type BackupMethod = 'pg_dump' | 'pglite';
+
+/** A backup written by `migrate --backup` (the `backup` object of `--json`). */
+export interface BackupInfo {
+  /** Absolute path of the file. */
+  path: string;
+  method: BackupMethod;
+  bytes: number;
+  durationMs: number;
+  /** The command that puts the database back as it is in this file. */
+  restoreCommand: string;
+}
 
 export type MigrationStatus = 'applied' | 'skipped' | 'pending' | 'failed' | 'sample-data-skipped' | 'modified' | 'missing' | 'inactive';
 

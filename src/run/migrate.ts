@@ -14,6 +14,7 @@ import { adoptChecksums, ensureTrackingSchema, readTracking } from '../tracking/
 import { executePlan, type Outcomes } from './apply.js';
 import type { Command, EventSink, RunResult } from './events.js';
 import { buildResult } from './result.js';
+import type { BackupRequest, PreparedBackup } from '../recovery/backup.js';
 
 export interface RunOptions {
   command: Command;
@@ -29,6 +30,8 @@ export interface RunOptions {
    * back (file and tracking row are one transaction), and no further file starts.
    */
   signal?: AbortSignal;
+  /** `migrate --backup`: back the whole database up once the plan finds something pending, before anything is applied. */
+  backup?: BackupRequest;
 }
 
 class RollbackPlan extends Error {}
@@ -63,8 +66,13 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     });
     if (signal?.aborted) return finish(abortError(signal));
     const files = discovery.files;
+    // `--backup`: the path is checked before connecting; pg_dump once connected (it
+    // must not be older than the server), before the plan touches anything.
+    const backupModule = options.backup && options.command === 'migrate' && !options.dryRun ? await import('../recovery/backup.js') : null;
+    const backupFile = backupModule && options.backup ? backupModule.backupPath(options.target, options.project.root, options.backup) : null;
     db = await openDatabase(options.target, { scripts: () => files.map((f) => f.content) });
     emit({ type: 'connected', database: db.display });
+    const backup: PreparedBackup | null = backupModule && backupFile && options.backup ? await backupModule.prepareBackup(db, options.target, backupFile, options.project.root, options.backup) : null;
 
     const loaded = await loadPlan(db, discovery, options, emit);
     plan = loaded.plan;
@@ -82,6 +90,10 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     }
     if (options.command === 'status') return finish(null);
 
+    if (backup) {
+      if (plan.items.some((i) => i.state === 'pending')) await backup.take(emit);
+      else emit({ type: 'backup:skipped', reason: 'nothing is pending: no backup was taken' });
+    }
     const adopt = plan.items.filter((i) => i.adoptChecksum).map((i) => i.file);
     if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, schema, adopt), { lock: 'exclusive' });
 

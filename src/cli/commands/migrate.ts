@@ -7,7 +7,7 @@ import type { Command } from '../../run/events.js';
 import { MigrateError } from '../../core/errors.js';
 import { humanReporter } from '../reporters/human.js';
 import { jsonReporter } from '../reporters/json.js';
-import { CLI_OPTION_NAMES, PROGRAM, PROJECT_FLAGS, PROJECT_FLAGS_USAGE, noExtraArguments, parseCommandArgs, projectOptionsOf } from '../args.js';
+import { CLI_OPTION_NAMES, PROGRAM, PROJECT_FLAGS, PROJECT_FLAGS_USAGE, noExtraArguments, parseCommandArgs, projectOptionsOf, takeOptionalValue } from '../args.js';
 import { makeOutput, printError } from '../output.js';
 
 const usage = (command: Command) => `Usage: ${PROGRAM} ${command} [options]${command === 'migrate' ? '   (npm run db:migrate -- [options])' : '   (npm run db:status -- [options])'}
@@ -22,7 +22,12 @@ ${PROJECT_FLAGS_USAGE}
   --dry-run          show what would run; execute nothing
   --strict-order     refuse pending files numbered below an applied one
   --rehearse         first run the pending files on a shadow (new in-memory PGlite with
-                     what the database applied); touch the database only if all pass` : `
+                     what the database applied); touch the database only if all pass
+  --backup [PATH]    before anything is applied (when something is pending), back the whole
+                     database up: pg_dump --format=custom on a server (PG_DUMP names the program),
+                     PGlite's dump on the embedded one; default .tiered-migrate/backups/<db>-<UTC>.*
+                     A relative PATH is inside the project root; an absolute one may be anywhere.
+  --backup-in-repo   allow a backup PATH that git would see (not ignored in a work tree)` : `
   --exit-code        exit 1 when anything is pending (a CI gate)`}
   --allow-missing    run even though applied files are missing from disk
   --sample-data      run *sample_data* files even when NODE_ENV=production
@@ -44,7 +49,7 @@ const COMMON_FLAGS = {
   'sample-data': { type: 'boolean' },
   'no-sample-data': { type: 'boolean' },
 } as const;
-const MIGRATE_FLAGS = { ...COMMON_FLAGS, 'dry-run': { type: 'boolean' }, 'strict-order': { type: 'boolean' }, rehearse: { type: 'boolean' } } as const;
+const MIGRATE_FLAGS = { ...COMMON_FLAGS, 'dry-run': { type: 'boolean' }, 'strict-order': { type: 'boolean' }, rehearse: { type: 'boolean' }, backup: { type: 'boolean' }, 'backup-in-repo': { type: 'boolean' } } as const;
 const STATUS_FLAGS = { ...COMMON_FLAGS, 'exit-code': { type: 'boolean' } } as const;
 /** The parsed flags of migrate and status (each command accepts its own subset). */
 interface Flags {
@@ -63,6 +68,8 @@ interface Flags {
   'strict-order'?: boolean;
   'exit-code'?: boolean;
   rehearse?: boolean;
+  backup?: boolean;
+  'backup-in-repo'?: boolean;
 }
 
 /** Signals that stop a run, and the exit status each gives (128 + signal number). */
@@ -73,8 +80,10 @@ export async function migrateCommand(command: Command, argv: string[], env: Node
   const output = makeOutput({ json, env, emoji: !argv.includes('--no-emoji') });
   const { style } = output;
   try {
+    // `--backup [PATH]`: its value is optional, which parseArgs cannot say.
+    const backupFlag = command === 'migrate' ? takeOptionalValue(argv, '--backup') : { argv, present: false, value: null };
     const parsed = parseCommandArgs(
-      argv,
+      backupFlag.present ? [...backupFlag.argv, '--backup'] : backupFlag.argv,
       command === 'migrate' ? MIGRATE_FLAGS : STATUS_FLAGS,
       command,
     );
@@ -95,7 +104,9 @@ export async function migrateCommand(command: Command, argv: string[], env: Node
       strictOrder: values['strict-order'] ?? false,
       allowMissing: values['allow-missing'] ?? false,
       dryRun: values['dry-run'] ?? false,
+      ...(values.backup ? { backup: { ...(backupFlag.value !== null ? { path: backupFlag.value } : {}), inRepo: values['backup-in-repo'] ?? false } } : {}),
     };
+    if (values['backup-in-repo'] && !values.backup) throw new MigrateError('USAGE', '--backup-in-repo is only meaningful with --backup', { hint: 'Add --backup PATH.' });
     const config = resolveConfig(options, CLI_OPTION_NAMES);
     output.addSecrets(config.secrets);
     if (!json && !values.quiet) output.out(`📄 Env files: ${config.envFilesLoaded.length > 0 ? config.envFilesLoaded.join(', ') : values['no-env-file'] ? '(not read: --no-env-file)' : '(none found)'}`);

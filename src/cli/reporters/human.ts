@@ -200,6 +200,17 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
         write(isCore(event.item) ? `✅ Successfully executed ${name} ${took}` : `✅ ${name} executed successfully ${took}`);
         break;
       }
+      case 'backup:start':
+        write(`💾 Backing up the whole database (${event.method === 'pg_dump' ? 'pg_dump --format=custom' : "PGlite's dump of its data directory"}) to ${event.path}...`);
+        break;
+      // Shown with --quiet too: where the backup is, and how to use it, is what matters most if the run fails.
+      case 'backup:done':
+        writeLine(`✅ Backup written: ${event.backup.path} (${formatBytes(event.backup.bytes)}, ${formatMs(event.backup.durationMs)})`);
+        writeLine(`   To put the database back as it is now: ${event.backup.restoreCommand}`);
+        break;
+      case 'backup:skipped':
+        writeLine(`💾 No backup: ${event.reason}`);
+        break;
       case 'file:error':
         writeError(style.red(`❌ Failed executing ${event.item.file.path} (${formatMs(event.durationMs)})`));
         break;
@@ -210,6 +221,10 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
         break;
     }
   };
+}
+
+function formatBytes(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 function printSummary(write: Write, writeError: Write, style: Style, result: RunResult, dryRun: boolean): void {

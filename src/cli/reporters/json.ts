@@ -1,16 +1,20 @@
 // `--json`: exactly one JSON document on stdout, written when the run is done.
 // Every document carries the tool's `version` and a `schemaVersion` of its own shape
 // (raised when a field is renamed or removed; new fields do not raise it).
-import type { RunEvent } from '../../run/events.js';
+import type { BackupInfo, RunEvent } from '../../run/events.js';
 import { packageVersion } from '../../discover/core-dir.js';
 
 /** The shape of the migrate / status document. */
 export const RUN_SCHEMA_VERSION = 1;
 
 export function jsonReporter(write: (text: string) => void): (event: RunEvent) => void {
+  // `migrate --backup` only: the backup written, or why none was (absent from other documents).
+  let backup: { backup: BackupInfo | { skipped: string } } | Record<string, never> = {};
   return (event) => {
+    if (event.type === 'backup:done') backup = { backup: event.backup };
+    if (event.type === 'backup:skipped') backup = { backup: { skipped: event.reason } };
     if (event.type !== 'done') return;
     const { ok, command, database, migrations, error, problems } = event.result;
-    write(`${JSON.stringify({ ok, command, database, migrations, error, problems, version: packageVersion(), schemaVersion: RUN_SCHEMA_VERSION }, null, 2)}\n`);
+    write(`${JSON.stringify({ ok, command, database, migrations, error, problems, ...backup, version: packageVersion(), schemaVersion: RUN_SCHEMA_VERSION }, null, 2)}\n`);
   };
 }
