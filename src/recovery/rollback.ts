@@ -30,6 +30,8 @@ export interface RollbackStep {
   label: string;
   /** Path of the down file that undoes it (whether or not it exists). */
   downPath: string;
+  /** The file changed since it was applied, as the engine's plan judges it (core/plan.ts). */
+  modified: boolean;
 }
 
 export interface RollbackPlan {
@@ -51,10 +53,12 @@ export function appliedNewestFirst(files: readonly MigrationFile[], rows: readon
   const entries: { step: RollbackStep; order: number }[] = [];
   plan.items.forEach((item, order) => {
     if (!item.row) return;
-    entries.push({ step: { row: item.row, file: item.file, label: item.file.path, downPath: item.file.down?.path ?? `${item.file.source.dir}/${downFilenameOf(item.file.filename)}` }, order });
+    const downPath = item.file.down?.path ?? `${item.file.source.dir}/${downFilenameOf(item.file.filename)}`;
+    entries.push({ step: { row: item.row, file: item.file, label: item.file.path, downPath, modified: item.state === 'modified' }, order });
   });
-  for (const row of plan.missing) entries.push({ step: { row, file: null, label: describeRow(row), downPath: '' }, order: -1 });
-  // executed_at is `timestamp::text`: one fixed layout, so its text sorts as its time does.
+  for (const row of plan.missing) entries.push({ step: { row, file: null, label: describeRow(row), downPath: '', modified: false }, order: -1 });
+  // executed_at is `timestamp::text` in the ISO DateStyle (the default): one fixed
+  // layout, so its text sorts as its time does.
   const time = (s: RollbackStep) => s.row.executedAt ?? '';
   entries.sort((a, b) => (time(a.step) < time(b.step) ? 1 : time(a.step) > time(b.step) ? -1 : b.order - a.order));
   return entries.map((e) => e.step);
@@ -95,7 +99,7 @@ function stepProblem(step: RollbackStep): Problem | null {
   const refuse = (message: string, hint: string): Problem => ({ severity: 'error', code: 'missing', file: step.file?.path ?? step.label, message, hint });
   if (!step.file) return refuse(`${step.label} was applied but is missing from disk: nothing says how to undo it`, 'Restore the file and its down file, or undo it by hand and remove its tracking row (db:repair --forget).');
   if (!step.file.down) return refuse(`${step.file.path} has no down file (${step.downPath})`, `Write ${step.downPath} to undo it (DROP … IF EXISTS of what it creates), or roll back less.`);
-  if (step.row.checksum !== null && step.row.checksum !== step.file.checksum) {
+  if (step.modified) {
     return { severity: 'error', code: 'modified', file: step.file.path, message: `${step.file.path} was changed after it was applied: its down file may not undo what ran`, hint: 'Restore the applied version of the file (git checkout) before rolling it back.' };
   }
   return null;

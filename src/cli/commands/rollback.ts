@@ -111,7 +111,7 @@ function report(say: (line: string) => void, event: RollbackEvent, dryRun: boole
     case 'plan': {
       const { plan } = event;
       say(`🗄️  Database: ${event.database}`);
-      if (plan.steps.length === 0) return say('✅ Nothing to roll back: no migration of the active setup is applied');
+      if (plan.steps.length === 0) return say('✅ Nothing to roll back');
       say(`📋 ${dryRun ? 'Would undo' : 'To undo'}, newest first (${count(plan.steps.length)}):`);
       plan.steps.forEach((s, i) => say(`   ${i + 1}. ${describeStep(s)}${s.file?.down ? ` with ${s.file.down.path}` : ''}`));
       for (const p of plan.problems) {
