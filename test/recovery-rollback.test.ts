@@ -7,7 +7,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { backends, connectForTest, type TestDatabaseHandle } from './support/backends.js';
 import { addFiles, removeProject, runCli, themeConfig, writeProject } from './support/project.js';
-import { BASE, baseProjects, body, cleanTable } from './fixtures/verify/helpers.js';
+import { BASE, baseProjects, body, cleanTable, ordered } from './fixtures/verify/helpers.js';
+import { appliedNewestFirst, planRollback } from '../src/recovery/rollback.js';
+import { identityOfFile } from '../src/core/tracking.js';
+import type { MigrationFile, TrackedRow } from '../src/core/types.js';
 import { snapshotCatalog } from '../src/verify/shadow/catalog.js';
 import type { Queryable } from '../src/db/driver.js';
 
@@ -232,4 +235,27 @@ test('db:verify checks down files: syntax at line and column, idempotent forms, 
     '003_gone.down.sql:1:1 warning down-file',
   ]);
   assert.equal(run.code, 1);
+});
+
+test('the rollback order: executed_at newest first, equal times in reverse engine order; --steps and --to select from it', () => {
+  const files = ordered({
+    'migrations/001_a.sql': 'SELECT 1;',
+    'contents/themes/t1/migrations/001_b.sql': 'SELECT 1;',
+    'contents/themes/t1/entities/tasks/migrations/001_c.sql': 'SELECT 1;',
+  });
+  const rowOf = (file: MigrationFile, executedAt: string): TrackedRow => ({ table: file.source.table, ...identityOfFile(file), checksum: file.checksum, checksumAlgorithm: 'sha256', executedAt });
+  const [a, b, c] = files as [MigrationFile, MigrationFile, MigrationFile];
+  const sources = files.map((f) => f.source);
+  // b and c recorded in one transaction (a baseline): the engine's order decides, reversed.
+  const rows = [rowOf(a, '2026-01-01 10:00:00.5'), rowOf(b, '2026-01-01 10:00:01'), rowOf(c, '2026-01-01 10:00:01')];
+  const applied = appliedNewestFirst(files, rows, { sources });
+  assert.deepEqual(applied.map((s) => s.file?.filename), ['001_c.sql', '001_b.sql', '001_a.sql']);
+  assert.deepEqual(planRollback(applied, { steps: 2 }).steps.map((s) => s.file?.filename), ['001_c.sql', '001_b.sql']);
+  assert.deepEqual(planRollback(applied, { to: a.path }).steps.map((s) => s.file?.filename), ['001_c.sql', '001_b.sql']);
+  assert.deepEqual(planRollback(applied, { to: c.path }).steps, [], 'the newest file: nothing after it');
+  // None of them has a down file: each step in range is a problem.
+  assert.deepEqual(planRollback(applied, { steps: 1 }).problems.map((p) => p.file), [c.path]);
+  assert.throws(() => planRollback(applied, { steps: 4 }), /--steps 4, but only 3 migrations are applied/);
+  assert.throws(() => planRollback(applied, { to: 'migrations/009_nope.sql' }), /no applied migration/);
+  assert.equal(planRollback([], { steps: 1 }).steps.length, 0, 'nothing applied: nothing to roll back');
 });
