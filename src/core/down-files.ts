@@ -23,13 +23,15 @@ export function downFilenameOf(filename: string): string {
   return `${filename.replace(/\.sql$/, '')}${DOWN_SUFFIX}`;
 }
 
+/** What is said about a down file with no migration beside it (migrate, status and verify alike). */
+export function describeOrphanDownFile(down: Pick<MigrationFile, 'path' | 'filename'>): { message: string; hint: string } {
+  return {
+    message: `${down.path} is a down file with no migration ${upFilenameOf(down.filename)} beside it: it undoes nothing, and nothing runs it`,
+    hint: 'Name it after the migration it undoes (NNN_name.down.sql beside NNN_name.sql), or delete it.',
+  };
+}
+
 /** A warning per down file with no migration beside it (renamed or deleted migration, typo). */
 export function orphanDownFileProblems(orphans: readonly MigrationFile[]): Problem[] {
-  return orphans.map((down) => ({
-    severity: 'warning',
-    code: 'orphan-down-file',
-    file: down.path,
-    message: `${down.path} is a down file with no migration ${upFilenameOf(down.filename)} beside it: it undoes nothing`,
-    hint: 'Name it after the migration it undoes (NNN_name.down.sql beside NNN_name.sql), or delete it.',
-  }));
+  return orphans.map((down) => ({ severity: 'warning', code: 'orphan-down-file', file: down.path, ...describeOrphanDownFile(down) }));
 }

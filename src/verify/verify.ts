@@ -6,7 +6,7 @@ import { parseMigration, type ParsedFile, type Parser } from './parse.js';
 import { buildCorpus, type Corpus } from './corpus.js';
 import { atFile, type SetupContext } from './finding.js';
 import { DOWN_FILE_RULES, FILE_RULES, SETUP_RULES } from './rules/index.js';
-import { upFilenameOf } from '../core/down-files.js';
+import { describeOrphanDownFile } from '../core/down-files.js';
 import { applyDirectives, readDirectives, type Directive } from './suppress.js';
 
 /** One combination of tiers that runs together: core, a theme and its plugins. */
@@ -72,8 +72,8 @@ export function verifyStatic(parser: Parser, setups: readonly SetupFiles[]): Sta
   for (const down of downs) {
     for (const rule of DOWN_FILE_RULES) rule(down.file, contexts[down.setup]!).forEach(add);
     if (down.orphan) {
-      const { path, filename } = down.file.file;
-      add(atFile('down-file', path, `${path} is a down file with no migration ${upFilenameOf(filename)} beside it: db:rollback never runs it`, 'Name it after the migration it undoes (NNN_name.down.sql beside NNN_name.sql), or delete it.'));
+      const { message, hint } = describeOrphanDownFile(down.file.file);
+      add(atFile('down-file', down.file.file.path, message, hint));
     }
   }
 
