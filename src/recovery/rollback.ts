@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Database } from '../db/driver.js';
 import type { DatabaseTarget } from '../db/connect.js';
 import { openDatabase } from '../db/connect.js';
+import { embeddedExists } from '../db/pglite.js';
 import { discover, type DiscoverOptions, type Discovery } from '../discover/project.js';
 import { buildPlan, type Problem } from '../core/plan.js';
 import type { MigrationFile, TrackedRow } from '../core/types.js';
@@ -144,6 +145,12 @@ export interface RollbackResult {
 export async function rollback(options: RollbackOptions): Promise<RollbackResult> {
   const discovery = await discover(options.project);
   if ('to' in options.rollback) options = { ...options, rollback: { to: projectPath(discovery.root, options.rollback.to) } };
+  if (options.target.kind === 'pglite' && options.target.dir && !embeddedExists(options.target.dir)) {
+    // Opening it would create one: a rollback never does. Nothing was ever applied there.
+    const plan = planRollback([], options.rollback);
+    options.onStep?.({ type: 'plan', plan, database: options.target.display });
+    return { ok: true, database: options.target.display, dryRun: options.dryRun, confirmed: true, plan, statuses: new Map(), error: null };
+  }
   const db = await openDatabase(options.target);
   try {
     const state = await readTracking(db);
