@@ -19,6 +19,7 @@ Commands:
   sql "<SQL>"        run one statement on the configured database and print its rows (alias: query)
   reset --yes        drop and rebuild a development database, then migrate it
   restore <backup>   put the database back as it is in a backup of migrate --backup
+  rollback           undo the last applied migration(s) with their down files (--steps N, --to FILE)
 
 Run ${PROGRAM} <command> --help for the options of a command.
   -v, --version      print the version
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, () => Promise<CommandMain>> = {
   query: async () => (await import('./commands/sql.js')).sqlCommand,
   reset: async () => (await import('./commands/reset.js')).resetCommand,
   restore: async () => (await import('./commands/restore.js')).restoreCommand,
+  rollback: async () => (await import('./commands/rollback.js')).rollbackCommand,
 };
 
 /** Runs the command line and returns the process exit code. */

@@ -26,7 +26,8 @@ export type ProblemCode =
   | 'transaction-control'
   | 'unused-core-folder'
   | 'encoding'
-  | 'psql-feature';
+  | 'psql-feature'
+  | 'orphan-down-file';
 
 export interface Problem {
   severity: Severity;

@@ -42,6 +42,11 @@ export interface MigrationFile {
    * read from disk can be invalid (one made from a string never is).
    */
   readonly invalidUtf8?: InvalidUtf8 | null;
+  /**
+   * Its down file (`NNN_name.down.sql` in the same folder, core/down-files.ts), which
+   * db:rollback runs to undo it; null or absent when it has none. Never a migration itself.
+   */
+  down?: MigrationFile | null;
 }
 
 /** A row read from one of the tracking tables, normalised across the three tables. */

@@ -4,7 +4,7 @@
 import type { MigrationFile, Source } from '../core/types.js';
 import { orderForExecution } from '../core/order.js';
 import type { CoreLocation } from './core-dir.js';
-import { activeSources, availablePlugins, availableThemes, contentSources, coreSource, entitySources, readSourceFiles, resolveActiveSetup } from './project.js';
+import { activeSources, availablePlugins, availableThemes, contentSources, coreSource, entitySources, readSourceFolder, resolveActiveSetup, type SourceFolder } from './project.js';
 
 export interface ProjectSetup {
   /** e.g. `theme default (plugins ai, billing)`, `plugin legacy (in no theme)`. */
@@ -14,6 +14,8 @@ export interface ProjectSetup {
   sources: Source[];
   /** In execution order. */
   files: MigrationFile[];
+  /** Down files of its sources that match no migration. */
+  orphanDownFiles: MigrationFile[];
 }
 
 /** Describes a theme setup the way verification reports name it. */
@@ -23,18 +25,19 @@ export function setupLabel(theme: string | null, plugins: readonly string[]): st
 }
 
 export async function discoverAll(root: string, core: CoreLocation): Promise<ProjectSetup[]> {
-  const cache = new Map<string, MigrationFile[]>();
-  const filesOf = (sources: Source[]): MigrationFile[] => {
+  const cache = new Map<string, SourceFolder>();
+  const folderOf = (s: Source): SourceFolder => {
+    let folder = cache.get(s.dir);
+    if (!folder) {
+      folder = readSourceFolder(root, s);
+      cache.set(s.dir, folder);
+    }
+    return folder;
+  };
+  const filesOf = (sources: Source[]) => {
     const order = new Map(sources.map((s, i) => [s.dir, i]));
-    const files = sources.flatMap((s) => {
-      let list = cache.get(s.dir);
-      if (!list) {
-        list = readSourceFiles(root, s);
-        cache.set(s.dir, list);
-      }
-      return list;
-    });
-    return orderForExecution(files, order);
+    const folders = sources.map(folderOf);
+    return { files: orderForExecution(folders.flatMap((f) => f.files), order), orphanDownFiles: folders.flatMap((f) => f.orphanDownFiles) };
   };
 
   const setups: ProjectSetup[] = [];
@@ -43,16 +46,16 @@ export async function discoverAll(root: string, core: CoreLocation): Promise<Pro
     const { plugins } = await resolveActiveSetup(root, theme, 'contents/themes');
     plugins.forEach((p) => used.add(p));
     const sources = activeSources(root, core, theme, plugins);
-    setups.push({ label: setupLabel(theme, plugins), theme, plugins, sources, files: filesOf(sources) });
+    setups.push({ label: setupLabel(theme, plugins), theme, plugins, sources, ...filesOf(sources) });
   }
   for (const plugin of availablePlugins(root)) {
     if (used.has(plugin)) continue;
     const sources = [coreSource(core.dir), ...contentSources(root, 'plugin', plugin), ...entitySources(root, 'plugin', plugin)];
-    setups.push({ label: setupLabel(null, [plugin]), theme: null, plugins: [plugin], sources, files: filesOf(sources) });
+    setups.push({ label: setupLabel(null, [plugin]), theme: null, plugins: [plugin], sources, ...filesOf(sources) });
   }
   if (setups.length === 0) {
     const sources = [coreSource(core.dir)];
-    setups.push({ label: 'core', theme: null, plugins: [], sources, files: filesOf(sources) });
+    setups.push({ label: 'core', theme: null, plugins: [], sources, ...filesOf(sources) });
   }
   return setups;
 }

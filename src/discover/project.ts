@@ -8,6 +8,7 @@ import { isSafeSegment, isSampleData, leadingNumber } from '../core/naming.js';
 import { checksumOfBytes } from '../core/checksum.js';
 import { findInvalidUtf8 } from '../core/encoding.js';
 import { orderForExecution } from '../core/order.js';
+import { isDownFilename, upFilenameOf } from '../core/down-files.js';
 import { readThemePlugins } from './theme-config-cache.js';
 import type { CoreLocation } from './core-dir.js';
 
@@ -33,6 +34,8 @@ export interface Discovery {
   sources: Source[];
   /** All files of the active sources, in execution order. */
   files: MigrationFile[];
+  /** Down files of the active sources that match no migration (warned about, never run). */
+  orphanDownFiles: MigrationFile[];
 }
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
@@ -279,34 +282,61 @@ export function activeSources(root: string, core: CoreLocation, theme: string, p
   ];
 }
 
-/** Reads the `.sql` files of one source folder (none when the folder does not exist). */
-export function readSourceFiles(root: string, source: Source): MigrationFile[] {
+/** The migrations of one source folder, and its down files that match no migration. */
+export interface SourceFolder {
+  /** Migrations, each with its down file attached (`down`). */
+  files: MigrationFile[];
+  /** Down files without a migration of the same name (a warning: core/down-files.ts). */
+  orphanDownFiles: MigrationFile[];
+}
+
+/**
+ * Reads the `.sql` files of one source folder (none when the folder does not exist).
+ * Down files (`NNN_name.down.sql`) are attached to their migration, never listed as one.
+ */
+export function readSourceFolder(root: string, source: Source): SourceFolder {
   const dir = path.join(root, source.dir);
   const files: MigrationFile[] = [];
+  const downs = new Map<string, MigrationFile>();
   for (const entry of entriesOf(root, dir, 'file', (n) => n.endsWith('.sql'))) {
-    const bytes = readFileSync(path.join(dir, entry.name));
-    let text: string | null = null;
-    let invalid: InvalidUtf8 | null | undefined;
-    files.push({
-      source,
-      filename: entry.name,
-      path: `${source.dir}/${entry.name}`,
-      number: leadingNumber(entry.name),
-      // Decoded on first use: a run with nothing pending never needs the text.
-      get content() {
-        text ??= bytes.toString('utf8');
-        return text;
-      },
-      checksum: checksumOfBytes(bytes),
-      sampleData: isSampleData(entry.name),
-      // Checked on first use too: only files about to run (and db:verify) need it.
-      get invalidUtf8() {
-        if (invalid === undefined) invalid = findInvalidUtf8(bytes);
-        return invalid;
-      },
-    });
+    const file = readFile(source, dir, entry.name);
+    if (isDownFilename(entry.name)) downs.set(upFilenameOf(entry.name), file);
+    else files.push(file);
   }
-  return files;
+  for (const file of files) {
+    file.down = downs.get(file.filename) ?? null;
+    downs.delete(file.filename);
+  }
+  return { files, orphanDownFiles: [...downs.values()] };
+}
+
+/** Reads the migrations of one source folder (see readSourceFolder). */
+export function readSourceFiles(root: string, source: Source): MigrationFile[] {
+  return readSourceFolder(root, source).files;
+}
+
+function readFile(source: Source, dir: string, name: string): MigrationFile {
+  const bytes = readFileSync(path.join(dir, name));
+  let text: string | null = null;
+  let invalid: InvalidUtf8 | null | undefined;
+  return {
+    source,
+    filename: name,
+    path: `${source.dir}/${name}`,
+    number: leadingNumber(name),
+    // Decoded on first use: a run with nothing pending never needs the text.
+    get content() {
+      text ??= bytes.toString('utf8');
+      return text;
+    },
+    checksum: checksumOfBytes(bytes),
+    sampleData: isSampleData(name),
+    // Checked on first use too: only files about to run (and db:verify) need it.
+    get invalidUtf8() {
+      if (invalid === undefined) invalid = findInvalidUtf8(bytes);
+      return invalid;
+    },
+  };
 }
 
 /** Discovers the active setup and every migration file in it, in execution order. */
@@ -315,9 +345,10 @@ export async function discover(options: DiscoverOptions): Promise<Discovery> {
   const setup = await resolveActiveSetup(root, options.theme, options.themeOrigin ?? 'NEXT_PUBLIC_ACTIVE_THEME');
   const sources = activeSources(root, core, setup.theme, setup.plugins);
   const sourceOrder = new Map(sources.map((s, i) => [s.dir, i]));
+  const folders = sources.map((s) => readSourceFolder(root, s));
   const files = orderForExecution(
-    sources.flatMap((s) => readSourceFiles(root, s)),
+    folders.flatMap((f) => f.files),
     sourceOrder,
   );
-  return { root, core, ...setup, sources, files };
+  return { root, core, ...setup, sources, files, orphanDownFiles: folders.flatMap((f) => f.orphanDownFiles) };
 }

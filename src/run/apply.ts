@@ -194,6 +194,6 @@ async function failed(
 }
 
 /** query_canceled (a cancel request, statement_timeout), admin shutdown, lost connections. */
-function isInterruption(sqlstate: string | null): boolean {
+export function isInterruption(sqlstate: string | null): boolean {
   return sqlstate === '57014' || sqlstate === '57P01' || sqlstate === '57P02' || sqlstate === '57P03' || (sqlstate?.startsWith('08') ?? false);
 }

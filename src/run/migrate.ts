@@ -8,6 +8,7 @@ import { unusedCoreFolderProblems } from '../discover/core-dir.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
 import { buildPlan, hasErrors, type Plan, type Problem } from '../core/plan.js';
 import { encodingProblems } from '../core/encoding.js';
+import { orphanDownFileProblems } from '../core/down-files.js';
 import type { MigrationFile } from '../core/types.js';
 import { MigrateError, type MigrationFailedError } from '../core/errors.js';
 import { adoptChecksums, ensureTrackingSchema, readTracking } from '../tracking/store.js';
@@ -133,7 +134,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
   const state = await readTracking(db);
   if (state.ready) {
     const plan = buildPlan(discovery.files, discovery.sources, state.rows, planOptions);
-    plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
+    plan.problems.unshift(...unusedCoreFolderProblems(discovery.core), ...orphanDownFileProblems(discovery.orphanDownFiles));
     plan.problems.push(...(await fileChecks(options, pendingFiles(plan))));
     return { plan, schema: state.schema };
   }
@@ -154,7 +155,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
         const again = await readTracking(tx, schema);
         if (!again.ready) throw new MigrateError('DATABASE', `tracking tables could not be prepared: ${again.reason}`);
         const plan = buildPlan(discovery.files, discovery.sources, again.rows, planOptions);
-        plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
+        plan.problems.unshift(...unusedCoreFolderProblems(discovery.core), ...orphanDownFileProblems(discovery.orphanDownFiles));
         const pending = new Set(pendingFiles(plan).map((f) => f.path));
         plan.problems.push(...checked.filter((p) => p.file !== null && pending.has(p.file)));
         planned = plan;

@@ -1,6 +1,6 @@
 // The `new` operation: creates the next migration of a folder from the standard
 // template and returns its path. Never overwrites a file.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MigrationFile, Source } from '../core/types.js';
 import { MigrateError } from '../core/errors.js';
@@ -9,7 +9,8 @@ import { numberedAcrossTier } from '../core/numbering.js';
 import type { CoreLocation } from '../discover/core-dir.js';
 import { activeSources, availablePlugins, availableThemes, coreSource, entitySources, readSourceFiles, resolveActiveSetup } from '../discover/project.js';
 import { checkTableName, describe, nextNumber, tableFromDescription, type Named } from './naming.js';
-import { addColumnTemplate, isoDate, sampleDataTemplate, tableTemplate } from './template.js';
+import { addColumnDownTemplate, addColumnTemplate, isoDate, sampleDataDownTemplate, sampleDataTemplate, tableDownTemplate, tableTemplate } from './template.js';
+import { downFilenameOf } from '../core/down-files.js';
 import { loadParser } from '../sql/statements.js';
 import { parseMigration } from '../verify/parse.js';
 import { buildCorpus } from '../verify/corpus.js';
@@ -28,6 +29,8 @@ export interface NewMigrationOptions {
   activeTheme?: string | undefined;
   /** The day written in the header (tests fix it). */
   today?: Date;
+  /** Also write its down file (`NNN_name.down.sql`, run by db:rollback), dropping what the template creates. */
+  down?: boolean;
 }
 
 function refuse<T>(named: Named<T>): T {
@@ -134,16 +137,29 @@ export async function createMigration(options: NewMigrationOptions): Promise<str
   const input = { filename, sentence: description.sentence, date: isoDate(options.today ?? new Date()), table, entity: target.entity };
   const existing = sample ? null : await existingTable(target, table);
   const column = tableFromDescription(description.snake);
-  const content = sample
-    ? sampleDataTemplate(input)
-    : existing
-      ? addColumnTemplate({ ...input, column: column === table || !/^[a-z_][a-z0-9_]*$/.test(column) ? 'new_column' : column, createdIn: existing })
-      : tableTemplate(input);
+  const added = { ...input, column: column === table || !/^[a-z_][a-z0-9_]*$/.test(column) ? 'new_column' : column };
+  const content = sample ? sampleDataTemplate(input) : existing ? addColumnTemplate({ ...added, createdIn: existing }) : tableTemplate(input);
+  const downFilename = downFilenameOf(filename);
+  const downContent = sample ? sampleDataDownTemplate(input, downFilename) : existing ? addColumnDownTemplate(added, downFilename) : tableDownTemplate(input, downFilename);
 
   const relative = `${target.dir}/${filename}`;
   mkdirSync(path.join(root, target.dir), { recursive: true });
+  writeNew(root, relative, content);
+  if (options.down) {
+    try {
+      writeNew(root, `${target.dir}/${downFilename}`, downContent);
+    } catch (error) {
+      // Both files or neither: a migration whose down file was refused is taken back.
+      rmSync(path.join(root, relative), { force: true });
+      throw error;
+    }
+  }
+  return relative;
+}
+
+/** Writes a file that must not exist yet ('wx': atomically; nothing is ever overwritten). */
+function writeNew(root: string, relative: string, content: string): void {
   try {
-    // 'wx': fails if the file exists, atomically; nothing is ever overwritten.
     writeFileSync(path.join(root, relative), content, { flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
@@ -151,7 +167,6 @@ export async function createMigration(options: NewMigrationOptions): Promise<str
     }
     throw error;
   }
-  return relative;
 }
 
 /**

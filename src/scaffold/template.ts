@@ -115,3 +115,64 @@ export function sampleDataTemplate(input: TemplateInput): string {
   ];
   return `${lines.join('\n')}\n`;
 }
+
+/** The header of a down file: which migration it undoes. */
+function downHeader(input: TemplateInput, downFilename: string): string[] {
+  return [
+    `-- Down: ${downFilename} (undoes ${input.filename}; run by db:rollback, never by db:migrate)`,
+    `-- Description: Undo: ${input.sentence}`,
+    `-- Date: ${input.date}`,
+    ...(input.entity ? [`-- Entity: ${input.entity}`] : []),
+  ];
+}
+
+/**
+ * The down file of tableTemplate: drops what it creates, last first (trigger,
+ * policies, indexes, table), each with IF EXISTS so the file can run again. Dropping
+ * the table would take the rest with it; each is named so that a table kept on
+ * purpose (delete its DROP TABLE line) loses only what the migration added.
+ */
+export function tableDownTemplate(input: TemplateInput, downFilename: string): string {
+  const t = input.table;
+  const q = `"${t}"`;
+  const lines = [
+    ...downHeader(input, downFilename),
+    '',
+    ...banner('TRIGGERS'),
+    `DROP TRIGGER IF EXISTS ${t}_set_updated_at ON ${q};`,
+    '',
+    ...banner('RLS (Row-Level Security)'),
+    ...['delete_own', 'update_own', 'insert_own', 'select_own'].map((suffix) => `DROP POLICY IF EXISTS ${t}_${suffix} ON ${q};`),
+    '',
+    ...banner('INDEXES'),
+    `DROP INDEX IF EXISTS idx_${t}_created_at;`,
+    `DROP INDEX IF EXISTS idx_${t}_user_id;`,
+    '',
+    ...banner('TABLES'),
+    '-- Every row of the table is lost: back the database up before rolling back in production.',
+    `DROP TABLE IF EXISTS ${q};`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The down file of addColumnTemplate: drops the column it adds. */
+export function addColumnDownTemplate(input: TemplateInput & { column: string }, downFilename: string): string {
+  const lines = [
+    ...downHeader(input, downFilename),
+    '',
+    ...banner('COLUMNS'),
+    `ALTER TABLE IF EXISTS "${input.table}" DROP COLUMN IF EXISTS "${input.column}";`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The down file of sampleDataTemplate: deletes the rows it inserts (to be written with them). */
+export function sampleDataDownTemplate(input: TemplateInput, downFilename: string): string {
+  const lines = [
+    ...downHeader(input, downFilename),
+    '',
+    '-- Delete the rows the sample data file inserts, found by the same natural keys:',
+    `-- DELETE FROM "${input.table}" WHERE "userId" IN (SELECT id FROM "user" WHERE email = 'alice@example.com');`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -237,6 +237,14 @@ export function recordedCheckSql(schema: string, file: MigrationFile): string {
 }
 
 /**
+ * Deletes the file's tracking row (db:rollback). Sent in the same script as the
+ * file's down file, so the row goes exactly when what the file did is undone.
+ */
+export function removeRecordSql(schema: string, file: MigrationFile): string {
+  return `DELETE FROM ${tableRef(schema, file.source.table)} WHERE ${keyCondition(file)}`;
+}
+
+/**
  * Inserts the file's tracking row. Sent in the same script as the file, so the row
  * and the file commit together; `duration_ms` is measured by the server from the
  * moment it received that script.

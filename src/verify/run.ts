@@ -75,11 +75,11 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
   let active: Discovery | null = null;
   let setups: (SetupFiles & { theme: string | null })[];
   if (options.all) {
-    setups = (await discoverAll(project.root, project.core)).map((s) => ({ label: s.label, files: s.files, theme: s.theme }));
+    setups = (await discoverAll(project.root, project.core)).map((s) => ({ label: s.label, files: s.files, orphanDownFiles: s.orphanDownFiles, theme: s.theme }));
     if (project.theme) active = await discover(project);
   } else {
     active = await discover(project);
-    setups = [{ label: setupLabel(active.theme, active.plugins), files: active.files, theme: active.theme }];
+    setups = [{ label: setupLabel(active.theme, active.plugins), files: active.files, orphanDownFiles: active.orphanDownFiles, theme: active.theme }];
   }
 
   const parser = await loadParser();

@@ -21,7 +21,8 @@ export type StaticRuleId =
   | 'hardcoded-data'
   | 'transaction'
   | 'run-order'
-  | 'create-existing';
+  | 'create-existing'
+  | 'down-file';
 
 /** Checks of the live database against the files. */
 export type LiveRuleId = 'modified' | 'missing' | 'db-rls' | 'db-table';
@@ -50,6 +51,7 @@ export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   transaction: 'error',
   'run-order': 'error',
   'create-existing': 'error',
+  'down-file': 'warning',
   modified: 'error',
   missing: 'error',
   'db-rls': 'error',

@@ -4,8 +4,9 @@ import type { MigrationFile } from '../core/types.js';
 import type { Finding, RawFinding, SuppressedFinding } from './types.js';
 import { parseMigration, type ParsedFile, type Parser } from './parse.js';
 import { buildCorpus, type Corpus } from './corpus.js';
-import type { SetupContext } from './finding.js';
-import { FILE_RULES, SETUP_RULES } from './rules/index.js';
+import { atFile, type SetupContext } from './finding.js';
+import { DOWN_FILE_RULES, FILE_RULES, SETUP_RULES } from './rules/index.js';
+import { describeOrphanDownFile } from '../core/down-files.js';
 import { applyDirectives, readDirectives, type Directive } from './suppress.js';
 
 /** One combination of tiers that runs together: core, a theme and its plugins. */
@@ -13,6 +14,8 @@ export interface SetupFiles {
   label: string;
   /** In execution order. */
   files: readonly MigrationFile[];
+  /** Down files that match no migration (core/down-files.ts): warned about. */
+  orphanDownFiles?: readonly MigrationFile[];
 }
 
 export interface StaticResult {
@@ -30,15 +33,26 @@ export interface StaticResult {
 /** Checks the files of one or more setups. A file shared by setups is parsed and checked once. */
 export function verifyStatic(parser: Parser, setups: readonly SetupFiles[]): StaticResult {
   const parsed = new Map<string, ParsedFile>();
-  const contexts: SetupContext[] = setups.map((setup) => {
+  // Down files are parsed right after their migration (their findings are listed
+  // after its own), and are in no setup's corpus: they never run with the migrations.
+  const downs: { file: ParsedFile; setup: number; orphan: boolean }[] = [];
+  const parseDown = (down: MigrationFile, setup: number, orphan: boolean) => {
+    if (parsed.has(down.path)) return;
+    const p = parseMigration(parser, down);
+    parsed.set(down.path, p);
+    downs.push({ file: p, setup, orphan });
+  };
+  const contexts: SetupContext[] = setups.map((setup, index) => {
     const files = setup.files.map((file) => {
       let p = parsed.get(file.path);
       if (!p) {
         p = parseMigration(parser, file);
         parsed.set(file.path, p);
+        if (file.down) parseDown(file.down, index, false);
       }
       return p;
     });
+    for (const orphan of setup.orphanDownFiles ?? []) parseDown(orphan, index, true);
     return { label: setup.label, files, corpus: buildCorpus(files) };
   });
 
@@ -52,6 +66,14 @@ export function verifyStatic(parser: Parser, setups: readonly SetupFiles[]): Sta
       if (checked.has(file.file.path)) continue;
       checked.add(file.file.path);
       for (const rule of FILE_RULES) rule(file, ctx).forEach(add);
+    }
+  }
+
+  for (const down of downs) {
+    for (const rule of DOWN_FILE_RULES) rule(down.file, contexts[down.setup]!).forEach(add);
+    if (down.orphan) {
+      const { message, hint } = describeOrphanDownFile(down.file.file);
+      add(atFile('down-file', down.file.file.path, message, hint));
     }
   }
 

@@ -1,6 +1,8 @@
 // `tiered-migrate new <description>` (npm run db:new): creates the next migration
 // of a folder from the standard template and prints its path.
+import path from 'node:path';
 import { createMigration } from '../../scaffold/new.js';
+import { downFilenameOf } from '../../core/down-files.js';
 import { resolveConfig } from '../../api/config.js';
 import { CLI_OPTION_NAMES, PROGRAM, parseCommandArgs, projectOptionsOf } from '../args.js';
 
@@ -18,6 +20,8 @@ Options:
   --theme NAME     a theme's migrations (or, with --entity, its entity)
   --plugin NAME    a plugin's migrations (or, with --entity, its entity)
   --entity NAME    an entity's migrations; needs --theme or --plugin
+  --down           also write NNN_name.down.sql, which db:rollback runs to undo it
+                   (drops what the template creates, each with IF EXISTS)
   --table NAME     the template's table (default: the entity, else the description
                    without a leading "create"/"add")
   --root DIR       project root (default: current folder)
@@ -41,6 +45,7 @@ export async function newCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
       plugin: { type: 'string' },
       entity: { type: 'string' },
       table: { type: 'string' },
+      down: { type: 'boolean' },
       root: { type: 'string' },
       'core-dir': { type: 'string' },
       'no-env-file': { type: 'boolean' },
@@ -64,7 +69,9 @@ export async function newCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
     entity: v.entity,
     table: v.table,
     activeTheme: config.env.NEXT_PUBLIC_ACTIVE_THEME || undefined,
+    down: Boolean(v.down),
   });
   process.stdout.write(`${relative}\n`);
+  if (v.down) process.stdout.write(`${path.posix.join(path.posix.dirname(relative), downFilenameOf(path.posix.basename(relative)))}\n`);
   return 0;
 }

@@ -20,3 +20,10 @@ export const FILE_RULES: readonly FileRule[] = [syntaxRule, headerRule, idempote
 
 /** Rules that read a whole setup (folders, global numbering, the corpus): run once per setup. */
 export const SETUP_RULES: readonly SetupRule[] = [namingRule, sequenceRule, standardFieldsRule, foreignKeyRule, fkIndexRule, rlsRule, updatedAtRule, runOrderRule, createExistingRule];
+
+/**
+ * Rules a down file (`NNN_name.down.sql`, run by db:rollback) is held to: it parses,
+ * it can run again (DROP … IF EXISTS), and it controls no transaction (rollback runs
+ * it in one, together with the removal of its tracking row).
+ */
+export const DOWN_FILE_RULES: readonly FileRule[] = [syntaxRule, idempotentRule, transactionRule];
