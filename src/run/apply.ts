@@ -20,7 +20,7 @@ import { stripBom } from '../core/text.js';
 import type { EventSink, LockWait } from './events.js';
 import { DEFAULT_LIMITS, limitsSql, retryPauseMs, type Limits } from '../core/limits.js';
 import { watchLocks, type LockBlocker } from './lock-watch.js';
-import { LOCK_NOT_AVAILABLE, lockTimeoutHint, pauseUnlessAborted } from './lock-retry.js';
+import { LOCK_NOT_AVAILABLE, limitHint, pauseUnlessAborted } from './lock-retry.js';
 
 export type Outcomes = Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; lockWaits?: LockWait[] }>;
 
@@ -203,7 +203,7 @@ async function applyOne(
       emit({ type: 'file:lock-timeout', item, ...wait });
       if (wait.retryInMs !== null) return { retryInMs: wait.retryInMs };
     }
-    return failed(db, schema, item, text, failure, durationMs, attempt.lockWaits, emit, outcomes);
+    return failed(db, schema, item, text, failure, durationMs, attempt, emit, outcomes);
   }
   if (step === 'applied') {
     const durationMs = performance.now() - started;
@@ -221,7 +221,7 @@ async function failed(
   text: string,
   error: DatabaseError,
   durationMs: number,
-  lockWaits: readonly LockWait[],
+  { limits, lockWaits }: Attempt,
   emit: EventSink,
   outcomes: Outcomes,
 ): Promise<MigrationFailedError> {
@@ -243,7 +243,7 @@ async function failed(
     pg: error.pg,
     recorded,
     cause: error,
-    ...(error.pg.sqlstate === LOCK_NOT_AVAILABLE && lockWaits.length > 0 ? { hint: lockTimeoutHint(lockWaits) } : {}),
+    ...limitHint(error.pg.sqlstate, limits, lockWaits),
   });
   outcomes.set(item, { status: 'failed', durationMs, ...(lockWaits.length > 0 ? { lockWaits: [...lockWaits] } : {}) });
   emit({ type: 'file:error', item, error: failure, durationMs });

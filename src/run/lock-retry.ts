@@ -1,6 +1,6 @@
 // Lock timeouts of migration files, in words: who was in the way, and what the
 // run did about it. Shared by the final error's hint and the human reporter.
-import { formatDuration } from '../core/limits.js';
+import { formatDuration, type Limits } from '../core/limits.js';
 import type { LockWait } from './events.js';
 import type { LockBlocker, LockHolder } from './lock-watch.js';
 
@@ -56,6 +56,26 @@ export function lockTimeoutHint(waits: readonly LockWait[]): string {
     `(MIGRATE_LOCK_TIMEOUT / MIGRATE_LOCK_RETRIES). It waited for ${describeBlocker(lastSeen(waits))}`
   );
 }
+
+/**
+ * The tool's hint for a file stopped by one of its limits: its lock timeouts, or a
+ * statement cancelled while a statement_timeout was set (a cancel of the run's own
+ * is reported as the run's stop instead).
+ */
+export function limitHint(sqlstate: string | null, limits: Limits, lockWaits: readonly LockWait[]): { hint?: string } {
+  if (sqlstate === LOCK_NOT_AVAILABLE && lockWaits.length > 0) return { hint: lockTimeoutHint(lockWaits) };
+  if (sqlstate === QUERY_CANCELED && limits.statementTimeoutMs > 0) {
+    return {
+      hint:
+        `statement_timeout ${formatDuration(limits.statementTimeoutMs)} (--statement-timeout / MIGRATE_STATEMENT_TIMEOUT) stops any statement that runs longer; ` +
+        'the file was rolled back, not recorded and not run again. Raise it, or 0 for none, for a slow data migration.',
+    };
+  }
+  return {};
+}
+
+/** SQLSTATE query_canceled: statement_timeout, or a cancel request. */
+const QUERY_CANCELED = '57014';
 
 /** Sleeps `ms` unless `signal` aborts first; false when it did. */
 export function pauseUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
