@@ -7,6 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, connectForTest, type TestClient, type TestDatabaseHandle } from './support/backends.js';
+import { pgbouncerUnavailable, startPgbouncer } from './support/pgbouncer.js';
 import { addFiles, removeProject, runCli, themeConfig, writeProject, type CliJson } from './support/project.js';
 
 const server = backends.find((b) => b.name === 'postgres')!;
@@ -198,5 +199,25 @@ describe('lock timeouts with retries on postgres', { concurrency: false, timeout
     const ok = await cli(['--json'], { MIGRATE_LOCK_TIMEOUT: '1.5s', MIGRATE_STATEMENT_TIMEOUT: '1min' });
     assert.equal(ok.code, 0, JSON.stringify(ok.json?.error));
     assert.deepEqual(await query('SELECT lock_timeout, statement_timeout FROM seen_env'), [{ lock_timeout: '1500ms', statement_timeout: '1min' }]);
+  });
+
+  test('through PgBouncer in transaction mode: the limits hold, and the holder is found from a second server connection', async (t) => {
+    const reason = pgbouncerUnavailable();
+    if (reason) return t.skip(reason);
+    const bouncer = await startPgbouncer(db.url, 2);
+    cleanup.push(() => bouncer.stop());
+    addFiles(root, { 'migrations/008_alter.sql': 'ALTER TABLE t ADD COLUMN e INT;\n' });
+    const holder = await holdLock(db.url, 't');
+    cleanup.push(() => holder.release());
+    const run = await runCli(['migrate', '--root', root, '--no-env-file', '--json', '--lock-timeout', '300ms', '--lock-retries', '1'], { ...env(), DATABASE_URL: bouncer.urlFor(db.url) });
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.json!.error!.sqlstate, '55P03');
+    const waits = (run.json!.migrations as MigrationJson[]).find((m) => m.filename === '008_alter.sql')!.lockWaits ?? [];
+    assert.equal(waits.length, 2);
+    const seen = waits.find((w) => w.blocker !== null);
+    assert.ok(seen, 'the holder was seen through the pooler');
+    assert.equal(seen.blocker!.holders[0]!.pid, holder.pid);
+    assert.ok(!(await recorded()).includes('008_alter.sql'));
+    await holder.release();
   });
 });
