@@ -33,6 +33,8 @@ export interface LockBlocker {
 
 /** The first look comes this long after the file started (sooner for a shorter lock_timeout)… */
 const FIRST_LOOK_MS = 1000;
+/** How long stop() waits for a look under way. */
+const LAST_LOOK_GRACE_MS = 100;
 /** How much of the query text a report carries. */
 const QUERY_PREFIX = 200;
 
@@ -135,9 +137,15 @@ export function watchLocks(db: Database, lockTimeoutMs: number): LockWatch {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await looking;
-      if (observer) await (await observer.catch(() => null))?.close();
-      return last;
+      // A look under way may bring the sighting: waited for briefly, never longer. Its
+      // query may be queued behind this very transaction (a pooler with no free server
+      // connection), which ends only once stop() returns.
+      await Promise.race([looking, new Promise((resolve) => setTimeout(resolve, LAST_LOOK_GRACE_MS).unref())]);
+      const seen = last;
+      void looking.then(async () => {
+        if (observer) await (await observer.catch(() => null))?.close();
+      });
+      return seen;
     },
   };
 }
