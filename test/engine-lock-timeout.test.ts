@@ -8,6 +8,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, connectForTest, type TestClient, type TestDatabaseHandle } from './support/backends.js';
 import { pgbouncerUnavailable, startPgbouncer } from './support/pgbouncer.js';
+import { migrate } from '../src/index.js';
+import type { RunEvent } from '../src/index.js';
 import { addFiles, removeProject, runCli, themeConfig, writeProject, type CliJson } from './support/project.js';
 
 const server = backends.find((b) => b.name === 'postgres')!;
@@ -201,12 +203,28 @@ describe('lock timeouts with retries on postgres', { concurrency: false, timeout
     assert.deepEqual(await query('SELECT lock_timeout, statement_timeout FROM seen_env'), [{ lock_timeout: '1500ms', statement_timeout: '1min' }]);
   });
 
+  test('the API takes lockTimeout / lockRetries and reports each attempt to onEvent', async () => {
+    addFiles(root, { 'migrations/008_alter.sql': 'ALTER TABLE t ADD COLUMN e INT;\n' });
+    const holder = await holdLock(db.url, 't');
+    cleanup.push(() => holder.release());
+    const events: RunEvent[] = [];
+    const result = await migrate({ root, database: db.url, theme: 't1', coreDir: 'migrations', lockTimeout: '150ms', lockRetries: 1, onEvent: (e) => events.push(e) });
+    await holder.release();
+    assert.equal(result.ok, false);
+    assert.equal(result.error!.sqlstate, '55P03');
+    const kinds = events.filter((e) => e.type === 'file:lock-timeout' || e.type === 'file:retry').map((e) => (e.type === 'file:retry' ? `retry ${e.attempt}/${e.attempts}` : `timeout ${e.attempt}/${e.attempts}`));
+    assert.deepEqual(kinds, ['timeout 1/2', 'retry 2/2', 'timeout 2/2']);
+    assert.equal(result.migrations.find((m) => m.filename === '008_alter.sql')!.lockWaits!.length, 2);
+    const bad = await migrate({ root, database: db.url, theme: 't1', coreDir: 'migrations', lockTimeout: '1 week' });
+    assert.equal(bad.error!.code, 'USAGE');
+    assert.match(bad.error!.message, /the lockTimeout option/);
+  });
+
   test('through PgBouncer in transaction mode: the limits hold, and the holder is found from a second server connection', async (t) => {
     const reason = pgbouncerUnavailable();
     if (reason) return t.skip(reason);
     const bouncer = await startPgbouncer(db.url, 2);
     cleanup.push(() => bouncer.stop());
-    addFiles(root, { 'migrations/008_alter.sql': 'ALTER TABLE t ADD COLUMN e INT;\n' });
     const holder = await holdLock(db.url, 't');
     cleanup.push(() => holder.release());
     const run = await runCli(['migrate', '--root', root, '--no-env-file', '--json', '--lock-timeout', '300ms', '--lock-retries', '1'], { ...env(), DATABASE_URL: bouncer.urlFor(db.url) });

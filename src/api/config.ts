@@ -31,7 +31,8 @@ export interface ProjectOptions {
    * Read configuration from environment variables (`true`: `process.env`, or an
    * object of your own) and from the app's `.env` files with Next.js precedence:
    * `MIGRATE_DATABASE_URL`, `DIRECT_URL`, `DATABASE_URL`, `NEXT_PUBLIC_ACTIVE_THEME`,
-   * `MIGRATE_CORE_DIR`, `NODE_ENV`. Default: nothing is read; options only.
+   * `MIGRATE_CORE_DIR`, `NODE_ENV`; for `migrate`, `MIGRATE_LOCK_TIMEOUT`, `MIGRATE_LOCK_RETRIES`,
+   * `MIGRATE_STATEMENT_TIMEOUT`. Default: nothing is read; options only.
    */
   env?: boolean | Record<string, string | undefined>;
   /** With `env`: also read `.env`, `.env.local`, `.env.<NODE_ENV>`… Default true. */
