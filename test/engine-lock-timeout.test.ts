@@ -141,17 +141,17 @@ describe('lock timeouts with retries on postgres', { concurrency: false, timeout
     const holder = await holdLock(db.url, 't');
     cleanup.push(() => holder.release());
     const running = cli(['--lock-timeout', '200ms', '--lock-retries', '30']);
-    // Release once the runner has timed out at least once (two waits seen from outside).
-    const deadline = Date.now() + 10_000;
+    // Release once the runner has timed out twice (its third wait seen from outside).
+    const deadline = Date.now() + 15_000;
     let waitsSeen = 0;
     let waitingBefore = false;
-    while (waitsSeen < 2 && Date.now() < deadline) {
+    while (waitsSeen < 3 && Date.now() < deadline) {
       const waiting = (await holder.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 't'::regclass AND NOT granted`)).rows[0]!.n > 0;
       if (waiting && !waitingBefore) waitsSeen++;
       waitingBefore = waiting;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assert.equal(waitsSeen, 2, 'the runner came back for the lock after its first timeout');
+    assert.equal(waitsSeen, 3, 'the runner came back for the lock after each timeout');
     await holder.release();
     const run = await running;
     assert.equal(run.code, 0, run.stderr);

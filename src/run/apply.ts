@@ -19,7 +19,7 @@ import { locateFailure } from './locate-failure.js';
 import { stripBom } from '../core/text.js';
 import type { EventSink, LockWait } from './events.js';
 import { DEFAULT_LIMITS, limitsSql, retryPauseMs, type Limits } from '../core/limits.js';
-import { watchLocks, type LockBlocker } from './lock-watch.js';
+import { lockObserver, type LockBlocker, type LockObserver } from './lock-watch.js';
 import { LOCK_NOT_AVAILABLE, limitHint, pauseUnlessAborted } from './lock-retry.js';
 
 export type Outcomes = Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; lockWaits?: LockWait[] }>;
@@ -43,10 +43,40 @@ export async function executePlan(
   emit: EventSink,
   outcomes: Outcomes,
 ): Promise<MigrationFailedError | 'aborted' | null> {
+  const file: FileState = { lockWaits: [], observer: lockObserver(db) };
+  try {
+    return await applyItems(db, schema, items, options, emit, outcomes, file);
+  } finally {
+    file.observer.close();
+  }
+}
+
+/**
+ * What the run keeps about the item being applied: its lock timeouts so far, and the
+ * connection that looks for who is in its way (kept across the item's retries).
+ */
+interface FileState {
+  lockWaits: LockWait[];
+  observer: LockObserver;
+}
+
+/** executePlan's loop, with the state of the item being applied in `file`. */
+async function applyItems(
+  db: Database,
+  schema: string,
+  items: readonly PlannedMigration[],
+  options: { dryRun: boolean; signal?: AbortSignal | undefined; limits?: Limits | undefined },
+  emit: EventSink,
+  outcomes: Outcomes,
+  file: FileState,
+): Promise<MigrationFailedError | 'aborted' | null> {
   const { dryRun, signal } = options;
   const limits = options.limits ?? DEFAULT_LIMITS;
-  // The lock timeouts of the item being applied (its attempts so far).
-  let lockWaits: LockWait[] = [];
+  const nextItem = () => {
+    file.observer.close();
+    file.observer = lockObserver(db);
+    file.lockWaits = [];
+  };
   // Files another runner recorded, learnt from re-reads.
   const doneElsewhere = new Set<string>();
   /** Reports an item that needs no transaction; false when it has to be applied. */
@@ -66,7 +96,7 @@ export async function executePlan(
     const item = items[i]!;
     if (settle(item)) {
       i++;
-      lockWaits = [];
+      nextItem();
       continue;
     }
     if (signal?.aborted) return 'aborted';
@@ -78,15 +108,15 @@ export async function executePlan(
       role = 'try';
       continue;
     }
-    const step = await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', { limits, lockWaits }, emit, outcomes);
+    const step = await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', { limits, ...file }, emit, outcomes);
     if (step === 'applied') {
       role = 'lead';
       i++;
-      lockWaits = [];
+      nextItem();
     } else if (typeof step === 'object' && 'retryInMs' in step) {
       // Rolled back whole, the migration lock released: other sessions (and runners) go on meanwhile.
       if (!(await pauseUnlessAborted(step.retryInMs, signal))) return 'aborted';
-      emit({ type: 'file:retry', item, attempt: lockWaits.length + 1, attempts: limits.lockRetries + 1 });
+      emit({ type: 'file:retry', item, attempt: file.lockWaits.length + 1, attempts: limits.lockRetries + 1 });
       announced = null;
     } else if (step === 'busy') {
       role = 'follow';
@@ -130,10 +160,9 @@ async function follow(db: Database, schema: string, doneElsewhere: Set<string>, 
 type LockRetry = { retryInMs: number };
 type Step = 'applied' | 'busy' | 'done-elsewhere' | LockRetry | MigrationFailedError;
 
-/** The limits of a file's transaction, and its lock timeouts so far (appended to here). */
-interface Attempt {
+/** The limits of a file's transaction, its lock timeouts so far (appended to here) and its observer. */
+interface Attempt extends FileState {
   limits: Limits;
-  lockWaits: LockWait[];
 }
 
 /** Applies one pending file and its tracking row in one transaction, under the lock taken as `lock` says. */
@@ -157,7 +186,9 @@ async function applyOne(
   let sqlError: DatabaseError | null = null;
   let step: Step = 'applied';
   let blocker: LockBlocker | null = null;
+  // When the file's script was sent, and when its error came back: the wait of a lock timeout.
   let fileStarted = started;
+  let fileFailed = started;
   try {
     await db.transaction(
       async (tx, recorded, locked) => {
@@ -166,7 +197,7 @@ async function applyOne(
         if (recorded.length > 0) return void (step = 'done-elsewhere');
         emit({ type: 'file:start', item });
         fileStarted = performance.now();
-        const watch = watchLocks(db, attempt.limits.lockTimeoutMs);
+        const watch = attempt.observer.watch(attempt.limits.lockTimeoutMs);
         try {
           // The tracking row and COMMIT travel in the same script: one round trip, one
           // transaction (a failing statement makes the server skip the rest, COMMIT too).
@@ -174,6 +205,7 @@ async function applyOne(
           // The file comes first, so the server's error positions are positions in it.
           await tx.execAndCommit(`${text}\n;\n${defaults};\n${recordAppliedSql(schema, item.file)}`);
         } catch (error) {
+          fileFailed = performance.now();
           if (error instanceof DatabaseError) sqlError = error;
           throw error;
         } finally {
@@ -194,7 +226,7 @@ async function applyOne(
       const wait: LockWait = {
         attempt: lockWaits.length + 1,
         attempts: limits.lockRetries + 1,
-        waitedMs: Math.round(performance.now() - fileStarted),
+        waitedMs: Math.round(fileFailed - fileStarted),
         lockTimeoutMs: limits.lockTimeoutMs,
         blocker,
         retryInMs: last ? null : retryPauseMs(lockWaits.length + 1, limits.lockTimeoutMs, Math.random()),

@@ -102,50 +102,66 @@ export interface LockWatch {
   stop(): Promise<LockBlocker | null>;
 }
 
+/** The second connection of one file's attempts: opened at the first look, kept across its retries. */
+export interface LockObserver {
+  /** Watches one attempt. */
+  watch(lockTimeoutMs: number): LockWatch;
+  /** Closes the connection, if one was opened, once a look under way has ended. */
+  close(): void;
+}
+
 /**
  * Watches the runner's session while a file runs: a first look after a second (or
  * half the lock timeout, when shorter, so a wait is seen before it ends), then at
  * that pace until stop(). The connection opens only at the first look: a file that
- * ends sooner costs nothing. Looking is best-effort; a failure is no sighting.
+ * ends sooner costs nothing; a file retried after a lock timeout keeps it, so the
+ * next attempt's look is quick. Looking is best-effort; a failure is no sighting
+ * (and, for a connection that could not be opened, no more looks for this file).
  * Without a second connection (PGlite) there is nothing to watch.
  */
-export function watchLocks(db: Database, lockTimeoutMs: number): LockWatch {
+export function lockObserver(db: Database): LockObserver {
   const openObserver = db.openObserver?.bind(db);
-  if (!openObserver) return { stop: async () => null };
-  const pace = lockTimeoutMs > 0 ? Math.min(FIRST_LOOK_MS, Math.max(lockTimeoutMs / 2, 10)) : FIRST_LOOK_MS;
-  let observer: Promise<Observer> | null = null;
-  let last: LockBlocker | null = null;
-  let stopped = false;
+  let connection: Promise<Observer> | null = null;
   let looking: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | null = null;
-  const look = async () => {
-    try {
-      observer ??= openObserver();
-      const seen = blockerOf(await (await observer).query<BlockerRow>(BLOCKERS_SQL, [KEY_HIGH, KEY_LOW]));
-      if (seen) last = seen;
-    } catch {
-      // No sighting: the report says the holder is unknown.
-    }
-    if (!stopped) schedule();
-  };
-  const schedule = () => {
-    timer = setTimeout(() => void (looking = look()), pace);
-    timer.unref();
-  };
-  schedule();
   return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      // A look under way may bring the sighting: waited for briefly, never longer. Its
-      // query may be queued behind this very transaction (a pooler with no free server
-      // connection), which ends only once stop() returns.
-      await Promise.race([looking, new Promise((resolve) => setTimeout(resolve, LAST_LOOK_GRACE_MS).unref())]);
-      const seen = last;
-      void looking.then(async () => {
-        if (observer) await (await observer.catch(() => null))?.close();
-      });
-      return seen;
+    watch(lockTimeoutMs) {
+      if (!openObserver) return { stop: async () => null };
+      const pace = lockTimeoutMs > 0 ? Math.min(FIRST_LOOK_MS, Math.max(lockTimeoutMs / 2, 10)) : FIRST_LOOK_MS;
+      let last: LockBlocker | null = null;
+      let stopped = false;
+      let timer: NodeJS.Timeout | null = null;
+      const look = async () => {
+        try {
+          connection ??= openObserver();
+          const seen = blockerOf(await (await connection).query<BlockerRow>(BLOCKERS_SQL, [KEY_HIGH, KEY_LOW]));
+          if (seen) last = seen;
+        } catch {
+          // No sighting: the report says the holder is unknown.
+        }
+        if (!stopped) schedule();
+      };
+      const schedule = () => {
+        timer = setTimeout(() => void (looking = look()), pace);
+        timer.unref();
+      };
+      schedule();
+      return {
+        async stop() {
+          stopped = true;
+          if (timer) clearTimeout(timer);
+          // A look under way may bring the sighting: waited for briefly, never longer. Its
+          // query may be queued behind this very transaction (a pooler with no free server
+          // connection), which ends only once stop() returns.
+          await Promise.race([looking, new Promise((resolve) => setTimeout(resolve, LAST_LOOK_GRACE_MS).unref())]);
+          return last;
+        },
+      };
+    },
+    close() {
+      const opened = connection;
+      if (!opened) return;
+      connection = null;
+      void looking.then(async () => (await opened.catch(() => null))?.close());
     },
   };
 }
