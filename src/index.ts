@@ -6,7 +6,9 @@ export { migrate, status } from './api/migrate.js';
 export type { MigrateOptions, StatusOptions } from './api/migrate.js';
 export { verify } from './api/verify.js';
 export type { VerifyOptions } from './api/verify.js';
-export type { ProjectOptions } from './api/config.js';
+export type { ProjectOptions, LimitOptions } from './api/config.js';
+export type { LockWait } from './run/events.js';
+export type { LockBlocker, LockHolder } from './run/lock-watch.js';
 export { initApp as init } from './scaffold/init.js';
 export type { InitOptions, InitResult } from './scaffold/init.js';
 

@@ -8,6 +8,7 @@ import { DATABASE_VARIABLES, embeddedDefault, resolveTarget, targetOfClient, tar
 import { locateCore, type CoreLocation } from '../discover/core-dir.js';
 import type { DiscoverOptions } from '../discover/project.js';
 import { loadEnvFiles } from './env-files.js';
+import { resolveLimits, type GivenSetting, type Limits } from '../core/limits.js';
 
 /** Options every operation takes. */
 export interface ProjectOptions {
@@ -30,7 +31,8 @@ export interface ProjectOptions {
    * Read configuration from environment variables (`true`: `process.env`, or an
    * object of your own) and from the app's `.env` files with Next.js precedence:
    * `MIGRATE_DATABASE_URL`, `DIRECT_URL`, `DATABASE_URL`, `NEXT_PUBLIC_ACTIVE_THEME`,
-   * `MIGRATE_CORE_DIR`, `NODE_ENV`. Default: nothing is read; options only.
+   * `MIGRATE_CORE_DIR`, `NODE_ENV`; for `migrate`, `MIGRATE_LOCK_TIMEOUT`, `MIGRATE_LOCK_RETRIES`,
+   * `MIGRATE_STATEMENT_TIMEOUT`. Default: nothing is read; options only.
    */
   env?: boolean | Record<string, string | undefined>;
   /** With `env`: also read `.env`, `.env.local`, `.env.<NODE_ENV>`… Default true. */
@@ -91,6 +93,38 @@ export function resolveConfig(options: ProjectOptions, names: OptionNames = API_
     envFilesLoaded,
     secrets,
   };
+}
+
+/** The lock and statement timeouts a migration run takes; see MigrateOptions. */
+export interface LimitOptions {
+  /**
+   * How long each attempt of a file may wait for a table lock (`lock_timeout`), in
+   * PostgreSQL's units (`'500ms'`, `'5s'`, `'1min'`) or as a number of ms; 0 waits
+   * without limit. Default: `MIGRATE_LOCK_TIMEOUT` when `env` is given, else `'5s'`.
+   */
+  lockTimeout?: string | number;
+  /** Retries of a file after a lock timeout (0: none). Default: `MIGRATE_LOCK_RETRIES` when `env` is given, else 9 (10 attempts). */
+  lockRetries?: number | string;
+  /** `statement_timeout` of each file's statements, as lockTimeout. Default: `MIGRATE_STATEMENT_TIMEOUT` when `env` is given, else none. */
+  statementTimeout?: string | number;
+}
+
+/**
+ * The limits of a run: an option wins, then the environment variable (read only
+ * when the caller asked for the environment), then the default. USAGE / CONFIG
+ * error (exit 2) naming the option or variable for a bad value.
+ */
+export function limitsWanted(options: LimitOptions, config: ResolvedConfig): Limits {
+  const pick = (value: string | number | undefined, option: string, variable: string): GivenSetting | undefined => {
+    if (value !== undefined) return { value, origin: option };
+    const fromEnv = config.env[variable];
+    return fromEnv !== undefined && fromEnv !== '' ? { value: fromEnv, origin: variable } : undefined;
+  };
+  return resolveLimits({
+    lockTimeout: pick(options.lockTimeout, 'the lockTimeout option', 'MIGRATE_LOCK_TIMEOUT'),
+    lockRetries: pick(options.lockRetries, 'the lockRetries option', 'MIGRATE_LOCK_RETRIES'),
+    statementTimeout: pick(options.statementTimeout, 'the statementTimeout option', 'MIGRATE_STATEMENT_TIMEOUT'),
+  });
 }
 
 /**

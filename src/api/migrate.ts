@@ -6,6 +6,7 @@ import { buildResult } from '../run/result.js';
 import type { Command, RunEvent, RunResult } from '../run/events.js';
 import { MigrateError } from '../core/errors.js';
 import { resolveConfig, sampleDataWanted, type OptionNames, type ProjectOptions, type ResolvedConfig, API_OPTION_NAMES } from './config.js';
+import { limitsWanted, type LimitOptions } from './config.js';
 
 export interface StatusOptions extends ProjectOptions {
   /** Tracked files missing from disk are warnings instead of errors. */
@@ -16,7 +17,7 @@ export interface StatusOptions extends ProjectOptions {
   onEvent?: (event: RunEvent) => void;
 }
 
-export interface MigrateOptions extends StatusOptions {
+export interface MigrateOptions extends StatusOptions, LimitOptions {
   /** Out-of-order pending files are errors instead of warnings. */
   strictOrder?: boolean;
   /** Plan only: report what would run, execute nothing. */
@@ -65,6 +66,8 @@ export async function runResolved(command: Command, config: ResolvedConfig, opti
   // Messages are scrubbed of passwords where they are made (the adapters, the URL checks).
   const emit = options.onEvent ?? (() => undefined);
   try {
+    // Only a run that applies files takes limits: a bad value stops it before it connects.
+    const limits = command === 'migrate' ? limitsWanted(options, config) : undefined;
     return await run(
       {
         command,
@@ -78,6 +81,7 @@ export async function runResolved(command: Command, config: ResolvedConfig, opti
         ...(options.backup
           ? { backup: { path: typeof options.backup === 'object' ? (options.backup.path ?? null) : null, inRepo: typeof options.backup === 'object' && Boolean(options.backup.inRepo), env: config.env } }
           : {}),
+        ...(limits ? { limits } : {}),
       },
       emit,
     );

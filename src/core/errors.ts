@@ -110,9 +110,12 @@ export class MigrationFailedError extends MigrateError {
     pg: PostgresErrorFields;
     recorded?: boolean | null;
     cause?: unknown;
+    /** Advice of the tool's own, shown when PostgreSQL gave none. */
+    hint?: string;
   }) {
     super('MIGRATION_FAILED', args.pg.message, {
       file: args.file,
+      ...(args.hint === undefined ? {} : { hint: args.hint }),
       ...(args.line === null ? {} : { line: args.line }),
       ...(args.column === null ? {} : { column: args.column }),
       cause: args.cause,

@@ -46,6 +46,11 @@ export interface TransactionQueryable extends Queryable {
  */
 export type TransactionBody<T> = (tx: TransactionQueryable, rows: Row[], locked: boolean) => Promise<T>;
 
+/** A connection of Database.openObserver: read-only queries, then close(). */
+export interface Observer extends Queryable {
+  close(): Promise<void>;
+}
+
 export interface Database extends Queryable {
   /** Where this database is, safe to print (password redacted). */
   readonly display: string;
@@ -66,6 +71,12 @@ export interface Database extends Queryable {
    * which poolers forward); the statement then fails and its transaction rolls back.
    */
   cancel(): Promise<void>;
+  /**
+   * A second connection to the same server, short-lived, to look at this one from
+   * outside while it waits (who holds the lock a file waits for); the caller closes
+   * it. Absent where there is no second connection: PGlite is one, in-process.
+   */
+  openObserver?(): Promise<Observer>;
   /** Ends the connection, unless the caller owns it (then this is a no-op). */
   close(): Promise<void>;
   /** The embedded database only: its data directory as a gzipped tarball (PGlite's own dump), for `migrate --backup`. */

@@ -140,6 +140,27 @@ export function wrapPgClient(connected: PgClientLike, options: { display: string
       canceller.on('error', () => undefined);
       canceller.cancel(client, client.activeQuery);
     },
+    async openObserver() {
+      // The same parameters as the cancel request's: this very server (through the same
+      // pooler, which hands out another server connection), credentials and TLS.
+      const params = (connected as pg.Client & { connectionParameters?: pg.ClientConfig }).connectionParameters;
+      if (!params) throw new MigrateError('CONNECTION', `cannot open a second connection to ${display}`);
+      // The password is not enumerable on node-postgres' parameters: passed by name. A
+      // server that does not answer must not hold the run: the observer gives up first.
+      const observer = new pg.Client({
+        ...params,
+        password: params.password,
+        application_name: 'tiered-migrate (lock observer)',
+        connectionTimeoutMillis: 3000,
+      } as pg.ClientConfig);
+      observer.on('error', () => undefined);
+      await wrap(() => observer.connect());
+      return {
+        query: <R>(sql: string, values?: readonly unknown[]) => wrap(async () => (await observer.query(sql, values as unknown[] | undefined)).rows as R[]),
+        exec: (script: string) => wrap(async () => void (await observer.query(script))),
+        close: () => observer.end().catch(() => undefined),
+      };
+    },
     async close() {
       if (options.owned) await connected.end?.().catch(() => undefined);
     },

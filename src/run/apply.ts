@@ -17,9 +17,12 @@ import { DatabaseError, MigrationFailedError } from '../core/errors.js';
 import { countAllSql, readAllSql, recordAppliedSql, recordedCheckSql, trackedRowsOf } from '../tracking/store.js';
 import { locateFailure } from './locate-failure.js';
 import { stripBom } from '../core/text.js';
-import type { EventSink } from './events.js';
+import type { EventSink, LockWait } from './events.js';
+import { DEFAULT_LIMITS, limitsSql, retryPauseMs, type Limits } from '../core/limits.js';
+import { lockObserver, type LockBlocker, type LockObserver } from './lock-watch.js';
+import { LOCK_NOT_AVAILABLE, limitHint, pauseUnlessAborted } from './lock-retry.js';
 
-export type Outcomes = Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>;
+export type Outcomes = Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; lockWaits?: LockWait[] }>;
 
 /** Bounds of a follower's pause between two looks at the leader's progress. */
 const FOLLOW_PAUSE_MS = { min: 20, max: 250 };
@@ -36,11 +39,44 @@ export async function executePlan(
   db: Database,
   schema: string,
   items: readonly PlannedMigration[],
-  options: { dryRun: boolean; signal?: AbortSignal | undefined },
+  options: { dryRun: boolean; signal?: AbortSignal | undefined; limits?: Limits | undefined },
   emit: EventSink,
   outcomes: Outcomes,
 ): Promise<MigrationFailedError | 'aborted' | null> {
+  const file: FileState = { lockWaits: [], observer: lockObserver(db) };
+  try {
+    return await applyItems(db, schema, items, options, emit, outcomes, file);
+  } finally {
+    file.observer.close();
+  }
+}
+
+/**
+ * What the run keeps about the item being applied: its lock timeouts so far, and the
+ * connection that looks for who is in its way (kept across the item's retries).
+ */
+interface FileState {
+  lockWaits: LockWait[];
+  observer: LockObserver;
+}
+
+/** executePlan's loop, with the state of the item being applied in `file`. */
+async function applyItems(
+  db: Database,
+  schema: string,
+  items: readonly PlannedMigration[],
+  options: { dryRun: boolean; signal?: AbortSignal | undefined; limits?: Limits | undefined },
+  emit: EventSink,
+  outcomes: Outcomes,
+  file: FileState,
+): Promise<MigrationFailedError | 'aborted' | null> {
   const { dryRun, signal } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const nextItem = () => {
+    file.observer.close();
+    file.observer = lockObserver(db);
+    file.lockWaits = [];
+  };
   // Files another runner recorded, learnt from re-reads.
   const doneElsewhere = new Set<string>();
   /** Reports an item that needs no transaction; false when it has to be applied. */
@@ -60,6 +96,7 @@ export async function executePlan(
     const item = items[i]!;
     if (settle(item)) {
       i++;
+      nextItem();
       continue;
     }
     if (signal?.aborted) return 'aborted';
@@ -71,10 +108,16 @@ export async function executePlan(
       role = 'try';
       continue;
     }
-    const step = await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', emit, outcomes);
+    const step = await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', { limits, ...file }, emit, outcomes);
     if (step === 'applied') {
       role = 'lead';
       i++;
+      nextItem();
+    } else if (typeof step === 'object' && 'retryInMs' in step) {
+      // Rolled back whole, the migration lock released: other sessions (and runners) go on meanwhile.
+      if (!(await pauseUnlessAborted(step.retryInMs, signal))) return 'aborted';
+      emit({ type: 'file:retry', item, attempt: file.lockWaits.length + 1, attempts: limits.lockRetries + 1 });
+      announced = null;
     } else if (step === 'busy') {
       role = 'follow';
     } else if (step === 'done-elsewhere') {
@@ -113,10 +156,25 @@ async function follow(db: Database, schema: string, doneElsewhere: Set<string>, 
   for (const row of trackedRowsOf(await db.query(readAllSql(schema)))) doneElsewhere.add(rowKey(row));
 }
 
-type Step = 'applied' | 'busy' | 'done-elsewhere' | MigrationFailedError;
+/** A lock timeout with attempts left: pause, then try the file again. */
+type LockRetry = { retryInMs: number };
+type Step = 'applied' | 'busy' | 'done-elsewhere' | LockRetry | MigrationFailedError;
+
+/** The limits of a file's transaction, its lock timeouts so far (appended to here) and its observer. */
+interface Attempt extends FileState {
+  limits: Limits;
+}
 
 /** Applies one pending file and its tracking row in one transaction, under the lock taken as `lock` says. */
-async function applyOne(db: Database, schema: string, item: PlannedMigration, lock: 'exclusive' | 'try', emit: EventSink, outcomes: Outcomes): Promise<Step> {
+async function applyOne(
+  db: Database,
+  schema: string,
+  item: PlannedMigration,
+  lock: 'exclusive' | 'try',
+  attempt: Attempt,
+  emit: EventSink,
+  outcomes: Outcomes,
+): Promise<Step> {
   // The session's defaults, restored inside the file's transaction before the file and
   // after it: a file neither sees what an earlier one SET nor leaves anything for the
   // next file or, through a transaction pooler, the next client. A file rolled back
@@ -127,6 +185,10 @@ async function applyOne(db: Database, schema: string, item: PlannedMigration, lo
   const started = performance.now();
   let sqlError: DatabaseError | null = null;
   let step: Step = 'applied';
+  let blocker: LockBlocker | null = null;
+  // When the file's script was sent, and when its error came back: the wait of a lock timeout.
+  let fileStarted = started;
+  let fileFailed = started;
   try {
     await db.transaction(
       async (tx, recorded, locked) => {
@@ -134,6 +196,8 @@ async function applyOne(db: Database, schema: string, item: PlannedMigration, lo
         // Read under the lock (the prelude): another runner may have applied it meanwhile.
         if (recorded.length > 0) return void (step = 'done-elsewhere');
         emit({ type: 'file:start', item });
+        fileStarted = performance.now();
+        const watch = attempt.observer.watch(attempt.limits.lockTimeoutMs);
         try {
           // The tracking row and COMMIT travel in the same script: one round trip, one
           // transaction (a failing statement makes the server skip the rest, COMMIT too).
@@ -141,20 +205,41 @@ async function applyOne(db: Database, schema: string, item: PlannedMigration, lo
           // The file comes first, so the server's error positions are positions in it.
           await tx.execAndCommit(`${text}\n;\n${defaults};\n${recordAppliedSql(schema, item.file)}`);
         } catch (error) {
+          fileFailed = performance.now();
           if (error instanceof DatabaseError) sqlError = error;
           throw error;
+        } finally {
+          blocker = await watch.stop();
         }
       },
-      { lock, prelude: `${defaults};\n${recordedCheckSql(schema, item.file)}` },
+      // The limits come after the lock (its wait is never cut by lock_timeout) and after
+      // the reset to the session's defaults; a SET of the file's own still overrides them.
+      { lock, prelude: `${defaults};\n${limitsSql(attempt.limits)};\n${recordedCheckSql(schema, item.file)}` },
     );
   } catch (error) {
     const durationMs = performance.now() - started;
     if (!sqlError) throw error;
-    return failed(db, schema, item, text, sqlError, durationMs, emit, outcomes);
+    const failure: DatabaseError = sqlError;
+    if (failure.pg.sqlstate === LOCK_NOT_AVAILABLE) {
+      const { limits, lockWaits } = attempt;
+      const last = lockWaits.length >= limits.lockRetries;
+      const wait: LockWait = {
+        attempt: lockWaits.length + 1,
+        attempts: limits.lockRetries + 1,
+        waitedMs: Math.round(fileFailed - fileStarted),
+        lockTimeoutMs: limits.lockTimeoutMs,
+        blocker,
+        retryInMs: last ? null : retryPauseMs(lockWaits.length + 1, limits.lockTimeoutMs, Math.random()),
+      };
+      lockWaits.push(wait);
+      emit({ type: 'file:lock-timeout', item, ...wait });
+      if (wait.retryInMs !== null) return { retryInMs: wait.retryInMs };
+    }
+    return failed(db, schema, item, text, failure, durationMs, attempt, emit, outcomes);
   }
   if (step === 'applied') {
     const durationMs = performance.now() - started;
-    outcomes.set(item, { status: 'applied', durationMs });
+    outcomes.set(item, { status: 'applied', durationMs, ...(attempt.lockWaits.length > 0 ? { lockWaits: [...attempt.lockWaits] } : {}) });
     emit({ type: 'file:done', item, durationMs });
   }
   return step;
@@ -168,12 +253,15 @@ async function failed(
   text: string,
   error: DatabaseError,
   durationMs: number,
+  { limits, lockWaits }: Attempt,
   emit: EventSink,
   outcomes: Outcomes,
 ): Promise<MigrationFailedError> {
   // Replaying a file to find the failing statement would run it again: never after a
-  // cancel, a timeout or a lost connection (the statement may be slow, or the server gone).
-  const location = isInterruption(error.pg.sqlstate) ? null : await locateFailure(db, text, error).catch(() => null);
+  // cancel, a timeout or a lost connection (the statement may be slow, or the server gone),
+  // nor after a lock timeout (the replay would queue for the same lock, with no timeout).
+  const noReplay = isInterruption(error.pg.sqlstate) || error.pg.sqlstate === LOCK_NOT_AVAILABLE;
+  const location = noReplay ? null : await locateFailure(db, text, error).catch(() => null);
   // Said only when true: a writer that does not take the lock may have recorded it meanwhile.
   const recorded = await db.query(recordedCheckSql(schema, item.file)).then(
     (rows) => rows.length > 0,
@@ -187,8 +275,9 @@ async function failed(
     pg: error.pg,
     recorded,
     cause: error,
+    ...limitHint(error.pg.sqlstate, limits, lockWaits),
   });
-  outcomes.set(item, { status: 'failed', durationMs });
+  outcomes.set(item, { status: 'failed', durationMs, ...(lockWaits.length > 0 ? { lockWaits: [...lockWaits] } : {}) });
   emit({ type: 'file:error', item, error: failure, durationMs });
   return failure;
 }

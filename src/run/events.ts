@@ -3,6 +3,26 @@
 import type { Discovery } from '../discover/project.js';
 import type { Plan, PlannedMigration, Problem } from '../core/plan.js';
 import type { MigrateError } from '../core/errors.js';
+import type { LockBlocker } from './lock-watch.js';
+
+/**
+ * One attempt of a file that ended because a lock was not granted in time
+ * (SQLSTATE 55P03: lock_timeout, or a NOWAIT of the file's): rolled back whole.
+ */
+export interface LockWait {
+  /** 1-based attempt of this file in this run. */
+  attempt: number;
+  /** Attempts allowed in all (retries + 1). */
+  attempts: number;
+  /** How long the attempt ran before the server gave up waiting. */
+  waitedMs: number;
+  /** The lock_timeout of the attempt, in ms (0: none of ours; the file's own timeout or NOWAIT fired). */
+  lockTimeoutMs: number;
+  /** Who held the lock, as last seen while the file waited; null when not seen (PGlite, a short wait, no permission). */
+  blocker: LockBlocker | null;
+  /** The pause before the next attempt; null after the last one. */
+  retryInMs: number | null;
+}
 
 export type Command = 'migrate' | 'status';
 
@@ -36,6 +56,10 @@ export type RunEvent =
   | { type: 'backup:done'; backup: BackupInfo }
   /** `migrate --backup` with nothing pending: no backup was taken. */
   | { type: 'backup:skipped'; reason: string }
+  /** An attempt timed out waiting for a lock and was rolled back; file:retry follows unless it was the last. */
+  | ({ type: 'file:lock-timeout'; item: PlannedMigration } & LockWait)
+  /** The pause after a lock timeout is over: the file is tried again (file:lock-wait, file:start… follow). */
+  | { type: 'file:retry'; item: PlannedMigration; attempt: number; attempts: number }
   | { type: 'done'; result: RunResult };
 
 /** How a backup is made: pg_dump's custom format (a server), PGlite's dump of its data directory (embedded). */
@@ -69,6 +93,8 @@ export interface MigrationOutcome {
   durationMs: number | null;
   /** When it was applied (`executed_at` of its tracking row, read before the run); null when not applied before this run. */
   appliedAt: string | null;
+  /** Attempts of this run that timed out waiting for a lock; absent when there was none. */
+  lockWaits?: LockWait[];
 }
 
 export interface ErrorReport {

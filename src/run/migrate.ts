@@ -16,6 +16,7 @@ import { executePlan, type Outcomes } from './apply.js';
 import type { Command, EventSink, RunResult } from './events.js';
 import { buildResult } from './result.js';
 import type { BackupRequest, PreparedBackup } from '../recovery/backup.js';
+import type { Limits } from '../core/limits.js';
 
 export interface RunOptions {
   command: Command;
@@ -33,6 +34,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** `migrate --backup`: back the whole database up once the plan finds something pending, before anything is applied. */
   backup?: BackupRequest;
+  /** lock_timeout, its retries and statement_timeout of each file's transaction. Default: DEFAULT_LIMITS. */
+  limits?: Limits;
 }
 
 class RollbackPlan extends Error {}
@@ -98,7 +101,7 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     const adopt = plan.items.filter((i) => i.adoptChecksum).map((i) => i.file);
     if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, schema, adopt), { lock: 'exclusive' });
 
-    const failure = await executePlan(db, schema, plan.items, { dryRun: options.dryRun, signal }, emit, outcomes);
+    const failure = await executePlan(db, schema, plan.items, { dryRun: options.dryRun, signal, limits: options.limits }, emit, outcomes);
     if (failure === 'aborted') return finish(abortError(signal!));
     // A statement cancelled because the run was aborted reports the abort, not the cancel.
     if (failure) return finish(signal?.aborted ? abortError(signal, failure) : failure);

@@ -3,7 +3,7 @@ import type { Plan, PlannedMigration } from '../core/plan.js';
 import type { TrackedRow } from '../core/types.js';
 import { TRACKING_TABLES, describeRow } from '../core/tracking.js';
 import { MigrateError, MigrationFailedError } from '../core/errors.js';
-import type { ErrorReport, MigrationOutcome, RunResult } from './events.js';
+import type { ErrorReport, LockWait, MigrationOutcome, RunResult } from './events.js';
 import type { Command } from './events.js';
 
 /** The theme or plugin a source belongs to (settings areas report their owner). */
@@ -44,7 +44,7 @@ export function errorReport(error: MigrateError): ErrorReport {
 export function buildResult(
   options: { command: Command; database: string | null },
   plan: Plan | null,
-  outcomes: ReadonlyMap<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>,
+  outcomes: ReadonlyMap<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; lockWaits?: LockWait[] }>,
   error: MigrateError | null,
 ): RunResult {
   const migrations: MigrationOutcome[] = [];
@@ -72,6 +72,7 @@ export function buildResult(
             ? (item.row?.durationMs ?? null)
             : null,
       appliedAt: item.row?.executedAt ?? null,
+      ...(outcome?.lockWaits?.length ? { lockWaits: outcome.lockWaits } : {}),
     });
   }
   if (plan) {

@@ -9,6 +9,7 @@ import { humanReporter } from '../reporters/human.js';
 import { jsonReporter } from '../reporters/json.js';
 import { CLI_OPTION_NAMES, PROGRAM, PROJECT_FLAGS, PROJECT_FLAGS_USAGE, noExtraArguments, parseCommandArgs, projectOptionsOf, takeOptionalValue } from '../args.js';
 import { makeOutput, printError } from '../output.js';
+import { resolveLimits } from '../../core/limits.js';
 
 const usage = (command: Command) => `Usage: ${PROGRAM} ${command} [options]${command === 'migrate' ? '   (npm run db:migrate -- [options])' : '   (npm run db:status -- [options])'}
 
@@ -27,7 +28,13 @@ ${PROJECT_FLAGS_USAGE}
                      database up: pg_dump --format=custom on a server (PG_DUMP names the program),
                      PGlite's dump on the embedded one; default .tiered-migrate/backups/<db>-<UTC>.*
                      A relative PATH is inside the project root; an absolute one may be anywhere.
-  --backup-in-repo   allow a backup PATH that git would see (not ignored in a work tree)` : `
+  --backup-in-repo   allow a backup PATH that git would see (not ignored in a work tree)
+  --lock-timeout D   how long each attempt of a file waits for a table lock, in PostgreSQL's
+                     units: 500ms, 5s, 1min (default 5s, MIGRATE_LOCK_TIMEOUT; 0: no limit)
+  --lock-retries N   tries again after a lock timeout, after a growing pause (default 9,
+                     so 10 attempts in about 5 minutes; MIGRATE_LOCK_RETRIES; 0: none)
+  --statement-timeout D  statement_timeout of every statement of a file (default none,
+                     MIGRATE_STATEMENT_TIMEOUT)` : `
   --exit-code        exit 1 when anything is pending (a CI gate)`}
   --allow-missing    run even though applied files are missing from disk
   --sample-data      run *sample_data* files even when NODE_ENV=production
@@ -49,7 +56,17 @@ const COMMON_FLAGS = {
   'sample-data': { type: 'boolean' },
   'no-sample-data': { type: 'boolean' },
 } as const;
-const MIGRATE_FLAGS = { ...COMMON_FLAGS, 'dry-run': { type: 'boolean' }, 'strict-order': { type: 'boolean' }, rehearse: { type: 'boolean' }, backup: { type: 'boolean' }, 'backup-in-repo': { type: 'boolean' } } as const;
+const MIGRATE_FLAGS = {
+  ...COMMON_FLAGS,
+  'dry-run': { type: 'boolean' },
+  'strict-order': { type: 'boolean' },
+  rehearse: { type: 'boolean' },
+  backup: { type: 'boolean' },
+  'backup-in-repo': { type: 'boolean' },
+  'lock-timeout': { type: 'string' },
+  'lock-retries': { type: 'string' },
+  'statement-timeout': { type: 'string' },
+} as const;
 const STATUS_FLAGS = { ...COMMON_FLAGS, 'exit-code': { type: 'boolean' } } as const;
 /** The parsed flags of migrate and status (each command accepts its own subset). */
 interface Flags {
@@ -70,6 +87,27 @@ interface Flags {
   rehearse?: boolean;
   backup?: boolean;
   'backup-in-repo'?: boolean;
+  'lock-timeout'?: string;
+  'lock-retries'?: string;
+  'statement-timeout'?: string;
+}
+
+/**
+ * The limit flags as API options, checked here so that a bad value names its flag
+ * (USAGE, exit 2); the environment's variables are checked by the run itself.
+ */
+function limitFlagsOf(values: Flags): { lockTimeout?: string; lockRetries?: string; statementTimeout?: string } {
+  const given = (value: string | undefined, origin: string) => (value === undefined ? undefined : { value, origin });
+  resolveLimits({
+    lockTimeout: given(values['lock-timeout'], '--lock-timeout'),
+    lockRetries: given(values['lock-retries'], '--lock-retries'),
+    statementTimeout: given(values['statement-timeout'], '--statement-timeout'),
+  });
+  return {
+    ...(values['lock-timeout'] !== undefined ? { lockTimeout: values['lock-timeout'] } : {}),
+    ...(values['lock-retries'] !== undefined ? { lockRetries: values['lock-retries'] } : {}),
+    ...(values['statement-timeout'] !== undefined ? { statementTimeout: values['statement-timeout'] } : {}),
+  };
 }
 
 /** Signals that stop a run, and the exit status each gives (128 + signal number). */
@@ -105,6 +143,7 @@ export async function migrateCommand(command: Command, argv: string[], env: Node
       allowMissing: values['allow-missing'] ?? false,
       dryRun: values['dry-run'] ?? false,
       ...(values.backup ? { backup: { ...(backupFlag.value !== null ? { path: backupFlag.value } : {}), inRepo: values['backup-in-repo'] ?? false } } : {}),
+      ...limitFlagsOf(values),
     };
     if (values['backup-in-repo'] && !values.backup) throw new MigrateError('USAGE', '--backup-in-repo is only meaningful with --backup', { hint: 'Add --backup PATH.' });
     const config = resolveConfig(options, CLI_OPTION_NAMES);

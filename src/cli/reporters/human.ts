@@ -5,6 +5,8 @@ import type { PlannedMigration, Problem } from '../../core/plan.js';
 import type { Discovery } from '../../discover/project.js';
 import { formatMs, type Style } from './style.js';
 import { printError } from '../output.js';
+import { describeBlocker } from '../../run/lock-retry.js';
+import { formatDuration } from '../../core/limits.js';
 
 type Write = (line: string) => void;
 
@@ -134,6 +136,8 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
         const started = progress.since;
         progress.timer = setInterval(() => performance.now() - started > 1000 && drawProgress(), PROGRESS_TICK_MS);
         progress.timer.unref();
+      } else if (event.type === 'file:lock-timeout') {
+        stopProgress();
       } else if (event.type === 'file:done' || event.type === 'file:error' || (event.type === 'file:skip' && event.byOtherRunner) || event.type === 'done') {
         progress.done += event.type === 'done' ? 0 : 1;
         stopProgress();
@@ -210,6 +214,20 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
         break;
       case 'backup:skipped':
         writeLine(`💾 No backup: ${event.reason}`);
+        break;
+      case 'file:lock-timeout': {
+        // A warning: shown with --quiet too, one line per attempt.
+        const timeout = event.lockTimeoutMs > 0 ? `lock_timeout ${formatDuration(event.lockTimeoutMs)}` : 'its own lock_timeout or NOWAIT';
+        const next = event.retryInMs === null ? 'no attempt left' : `retrying in ${formatMs(event.retryInMs)}`;
+        writeLine(
+          style.yellow(
+            `⚠️  ${event.item.file.path}: ${timeout} expired after ${formatMs(event.waitedMs)} (attempt ${event.attempt}/${event.attempts}), rolled back, ${next}. It waited for ${describeBlocker(event.blocker)}`,
+          ),
+        );
+        break;
+      }
+      case 'file:retry':
+        write(`🔄 Retrying ${event.item.file.filename} (attempt ${event.attempt}/${event.attempts})`);
         break;
       case 'file:error':
         writeError(style.red(`❌ Failed executing ${event.item.file.path} (${formatMs(event.durationMs)})`));
