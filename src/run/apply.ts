@@ -15,7 +15,7 @@ import type { PlannedMigration } from '../core/plan.js';
 import { fileKey, rowKey } from '../core/tracking.js';
 import { DatabaseError, MigrationFailedError } from '../core/errors.js';
 import { countAllSql, readAllSql, recordAppliedSql, recordedCheckSql, trackedRowsOf } from '../tracking/store.js';
-import { locateFailure } from './locate-failure.js';
+import { explainFailure } from './locate-failure.js';
 import { stripBom } from '../core/text.js';
 import type { EventSink } from './events.js';
 
@@ -71,7 +71,7 @@ export async function executePlan(
       role = 'try';
       continue;
     }
-    const step = await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', emit, outcomes);
+    const step = await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', emit, outcomes, items);
     if (step === 'applied') {
       role = 'lead';
       i++;
@@ -116,7 +116,15 @@ async function follow(db: Database, schema: string, doneElsewhere: Set<string>, 
 type Step = 'applied' | 'busy' | 'done-elsewhere' | MigrationFailedError;
 
 /** Applies one pending file and its tracking row in one transaction, under the lock taken as `lock` says. */
-async function applyOne(db: Database, schema: string, item: PlannedMigration, lock: 'exclusive' | 'try', emit: EventSink, outcomes: Outcomes): Promise<Step> {
+async function applyOne(
+  db: Database,
+  schema: string,
+  item: PlannedMigration,
+  lock: 'exclusive' | 'try',
+  emit: EventSink,
+  outcomes: Outcomes,
+  runOrder: readonly PlannedMigration[],
+): Promise<Step> {
   // The session's defaults, restored inside the file's transaction before the file and
   // after it: a file neither sees what an earlier one SET nor leaves anything for the
   // next file or, through a transaction pooler, the next client. A file rolled back
@@ -150,7 +158,7 @@ async function applyOne(db: Database, schema: string, item: PlannedMigration, lo
   } catch (error) {
     const durationMs = performance.now() - started;
     if (!sqlError) throw error;
-    return failed(db, schema, item, text, sqlError, durationMs, emit, outcomes);
+    return failed(db, schema, item, text, sqlError, durationMs, emit, outcomes, runOrder);
   }
   if (step === 'applied') {
     const durationMs = performance.now() - started;
@@ -170,10 +178,15 @@ async function failed(
   durationMs: number,
   emit: EventSink,
   outcomes: Outcomes,
+  runOrder: readonly PlannedMigration[],
 ): Promise<MigrationFailedError> {
-  // Replaying a file to find the failing statement would run it again: never after a
-  // cancel, a timeout or a lost connection (the statement may be slow, or the server gone).
-  const location = isInterruption(error.pg.sqlstate) ? null : await locateFailure(db, text, error).catch(() => null);
+  // From what the server said (nothing is run again), and the corpus for the hint.
+  const { location, hint } = await explainFailure(
+    text,
+    error,
+    item.file,
+    runOrder.map((i) => i.file),
+  ).catch(() => ({ location: null, hint: null }));
   // Said only when true: a writer that does not take the lock may have recorded it meanwhile.
   const recorded = await db.query(recordedCheckSql(schema, item.file)).then(
     (rows) => rows.length > 0,
@@ -186,6 +199,7 @@ async function failed(
     sourceLine: location?.text ?? null,
     pg: error.pg,
     recorded,
+    hint,
     cause: error,
   });
   outcomes.set(item, { status: 'failed', durationMs });
@@ -193,7 +207,3 @@ async function failed(
   return failure;
 }
 
-/** query_canceled (a cancel request, statement_timeout), admin shutdown, lost connections. */
-function isInterruption(sqlstate: string | null): boolean {
-  return sqlstate === '57014' || sqlstate === '57P01' || sqlstate === '57P02' || sqlstate === '57P03' || (sqlstate?.startsWith('08') ?? false);
-}
