@@ -101,7 +101,7 @@ export async function openPglite(dir: string | null, scripts?: Iterable<string>)
 }
 
 /** The PGlite instance shape we use (a caller's own instance, for the API's `database` option). */
-export type PgliteLike = Pick<PGliteInstance, 'query' | 'exec' | 'transaction' | 'execProtocol' | 'runExclusive'>;
+export type PgliteLike = Pick<PGliteInstance, 'query' | 'exec' | 'transaction'> & Partial<Pick<PGliteInstance, 'execProtocol' | 'runExclusive'>>;
 
 /**
  * Runs `script` (simple protocol) inside the instance's open transaction, counting the
@@ -111,7 +111,7 @@ export type PgliteLike = Pick<PGliteInstance, 'query' | 'exec' | 'transaction' |
  * under the instance's query lock, as its own statements are (the dev server's
  * clients share the instance); no sync to disk inside a transaction, as PGlite does.
  */
-async function execCounting(db: PgliteLike, script: string): Promise<void> {
+async function execCounting(db: Required<PgliteLike>, script: string): Promise<void> {
   const { messages } = await db.runExclusive(() => db.execProtocol(queryMessage(script), { syncToFs: false, throwOnError: false }));
   let completed = 0;
   for (const message of messages) {
@@ -159,7 +159,10 @@ export function wrapPglite(db: PgliteLike, options: { display: string; close: ()
           // In-process: no round trip to save; PGlite's transaction() commits after the body.
           // Deferred constraints are checked here, as the server's COMMIT would: their
           // error is then the script's (the one commit-time error a lone connection can meet).
-          const on: Queryable = { ...over(tx), exec: (script: string) => execCounting(db, script) };
+          // An instance-like object without the protocol methods runs scripts through PGlite's
+          // exec: a failure is then located only when the server gives a position.
+          const counting = db.execProtocol && db.runExclusive ? (db as Required<PgliteLike>) : null;
+          const on: Queryable = counting ? { ...over(tx), exec: (script: string) => execCounting(counting, script) } : over(tx);
           const execAndCommit = (script: string) => on.exec(`${script};\nSET CONSTRAINTS ALL IMMEDIATE`);
           return fn({ ...on, execAndCommit }, rows as Row[], true);
         })
