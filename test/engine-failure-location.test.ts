@@ -146,6 +146,15 @@ for (const backend of backends) {
       assert.equal(sends(await connection(), 'marker:do-block'), 1);
     });
 
+    test('a statement stopped by statement_timeout is located, and the file is not run again', async (t) => {
+      if (backend.name !== 'postgres') return t.skip('PGlite runs in-process: a statement timeout never interrupts it');
+      const text = "SET LOCAL statement_timeout = '300ms';\nSELECT 'marker:timeout';\nSELECT pg_sleep(30);\nSELECT 2;\n";
+      const result = await run({ 'migrations/003_timeout.sql': text });
+      assert.equal(result.error!.sqlstate, '57014');
+      assert.deepEqual([result.error!.line, result.error!.column], [3, 1]);
+      assert.equal(sends(await connection(), 'marker:timeout'), 1);
+    });
+
     test('CREATE TABLE of a table that exists: the hint is the IF NOT EXISTS form', async () => {
       await (await connection()).exec('CREATE TABLE dup_t (id INT)');
       const result = await run({ 'migrations/004_dup.sql': 'SELECT 1;\nCREATE TABLE dup_t (id INT);\n' });
