@@ -11,6 +11,11 @@ import { backends, type TestDatabaseHandle } from './support/backends.js';
 import { removeProject, runCli, themeConfig, writeProject } from './support/project.js';
 import { migrate } from '../src/api/migrate.js';
 import type { RunResult } from '../src/run/events.js';
+import type { MigrationFile, Source } from '../src/core/types.js';
+import { DatabaseError, type PostgresErrorFields } from '../src/core/errors.js';
+import { loadParser } from '../src/sql/statements.js';
+import { failureHint } from '../src/run/hints.js';
+import { locateFailureWith } from '../src/run/locate-failure.js';
 
 /** A connection of the test's own that records the text of every message sent on it. */
 interface Spied {
@@ -47,6 +52,71 @@ async function spiedConnection(url: string): Promise<Spied> {
 const sends = (spied: Spied, marker: string) => spied.sent.filter((text) => text.includes(marker)).length;
 
 const THEME = { 'contents/themes/t1/config/theme.config.ts': themeConfig([]) };
+
+// The pure parts, without a database: the hint from the corpus, the location from the count.
+const pgError = (sqlstate: string, message: string): PostgresErrorFields => ({
+  message,
+  sqlstate,
+  detail: null,
+  hint: null,
+  position: null,
+  where: null,
+  internalPosition: null,
+  internalQuery: null,
+});
+const CORE: Source = { tier: 'core', table: '_migrations', sourceType: null, sourceName: null, entity: null, entityDepth: 0, dir: 'migrations', entityDir: null };
+const ENTITY: Source = {
+  tier: 'entity',
+  table: '_entity_migrations',
+  sourceType: 'theme',
+  sourceName: 't1',
+  entity: 'tasks',
+  entityDepth: 0,
+  dir: 'contents/themes/t1/entities/tasks/migrations',
+  entityDir: 'contents/themes/t1/entities/tasks',
+};
+const fileOf = (source: Source, filename: string, content: string): MigrationFile => ({
+  source,
+  filename,
+  path: `${source.dir}/${filename}`,
+  number: 1n,
+  content,
+  checksum: '',
+  sampleData: false,
+});
+
+describe('failure hints and location, pure', () => {
+  test('a quoted mixed-case name created by a later entity file; one created further down the same file', async () => {
+    const parser = await loadParser();
+    const failing = fileOf(CORE, '001_a.sql', 'SELECT 1;\nCREATE VIEW v AS SELECT * FROM "Tasks";\nCREATE TABLE IF NOT EXISTS local_t (id INT);\n');
+    const later = fileOf(ENTITY, '001_tasks.sql', 'CREATE TABLE IF NOT EXISTS "Tasks" (id INT);\n');
+    const files = [failing, later];
+    const hint = failureHint(parser, { pg: pgError('42P01', 'relation "Tasks" does not exist'), file: failing, statement: 1, files });
+    assert.match(hint ?? '', /^the entity tasks migration contents\/themes\/t1\/entities\/tasks\/migrations\/001_tasks\.sql creates "Tasks" \(line 1\), but it runs after this file/);
+    const same = failureHint(parser, { pg: pgError('42P01', 'relation "local_t" does not exist'), file: failing, statement: 0, files });
+    assert.equal(same, '"local_t" is created further down in this file (line 3): move that statement above the one that uses it.');
+    const none = failureHint(parser, { pg: pgError('42P01', 'relation "public.ghost" does not exist'), file: failing, statement: 1, files });
+    assert.match(none ?? '', /^No migration of this setup creates "ghost"/);
+  });
+
+  test('ADD CONSTRAINT that exists: the guarded DO block; an unrelated error: no hint', async () => {
+    const parser = await loadParser();
+    const file = fileOf(CORE, '001_a.sql', 'ALTER TABLE t ADD CONSTRAINT t_positive CHECK (id > 0);\n');
+    const hint = failureHint(parser, { pg: pgError('42710', 'constraint "t_positive" for relation "t" already exists'), file, statement: 0, files: [file] });
+    assert.match(hint ?? '', /^ADD CONSTRAINT has no IF NOT EXISTS form: guard it, DO \$\$ BEGIN ALTER TABLE … ADD CONSTRAINT …; EXCEPTION WHEN duplicate_object/);
+    assert.equal(failureHint(parser, { pg: pgError('22012', 'division by zero'), file, statement: 0, files: [file] }), null);
+  });
+
+  test('the count of completed statements maps to the statement; past the file (its tracking row, COMMIT) there is no place', async () => {
+    const parser = await loadParser();
+    const text = '-- header\nSELECT 1;\n\n  SELECT 2;\nSELECT 3;\n';
+    const at = (completed: number) => locateFailureWith(parser, text, new DatabaseError(pgError('23505', 'x'), undefined, completed));
+    assert.deepEqual([at(0)?.line, at(0)?.column, at(0)?.statement], [2, 1, 0]);
+    assert.deepEqual([at(1)?.line, at(1)?.column, at(1)?.text], [4, 3, '  SELECT 2;']);
+    assert.equal(at(3), null);
+    assert.equal(locateFailureWith(parser, text, new DatabaseError(pgError('23505', 'x'))), null, 'no count, no position: no guess');
+  });
+});
 
 for (const backend of backends) {
   describe(`failure location and hints on ${backend.name}`, { concurrency: false }, () => {
