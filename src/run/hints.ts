@@ -93,7 +93,7 @@ function describeFile(file: MigrationFile): string {
 }
 
 /** Which file creates the missing relation or function, and what that means for this file. */
-function missingHint(parser: Parser, failure: FailureContext, what: 'relation' | 'function', name: QualifiedName, created: Creations, shown = display(name)): string {
+function missingHint(parser: Parser, failure: FailureContext, what: 'relation' | 'function', name: QualifiedName, created: Creations, shown = display(name)): string | null {
   const key = keyOf(name);
   const files = failure.files;
   const here = files.findIndex((f) => f.path === failure.file.path);
@@ -103,6 +103,11 @@ function missingHint(parser: Parser, failure: FailureContext, what: 'relation' |
     if (found) creators.push({ index, stmt: found.stmt });
   });
   const verb = what === 'relation' ? 'creates' : 'defines';
+  if (here < 0) {
+    // The failing file is not in the given order: say who makes it, claim nothing about order.
+    const first = creators[0];
+    return first ? `${describeFile(files[first.index]!)} ${verb} ${shown} (line ${first.stmt.position.line}).` : null;
+  }
   const order = 'the order is core → theme → plugins → entities → sample data';
   const inThisFile = creators.find((c) => c.index === here);
   if (inThisFile && failure.statement !== null && inThisFile.stmt.top > failure.statement) {
@@ -116,10 +121,13 @@ function missingHint(parser: Parser, failure: FailureContext, what: 'relation' |
       `Move the statement into that file or one that runs after it, or ${verb === 'creates' ? 'create' : 'define'} ${shown} in a file that runs before this one.`
     );
   }
-  const earlier = creators.find((c) => c.index < here || (c.index === here && c !== inThisFile)) ?? (inThisFile && failure.statement !== null ? inThisFile : undefined);
+  const earlier = creators.find((c) => c.index < here) ?? inThisFile;
   if (earlier) {
     const file = files[earlier.index]!;
-    const applied = `${describeFile(file)} ${verb} ${shown} (line ${earlier.stmt.position.line}) and runs before this file`;
+    const applied =
+      earlier.index === here
+        ? `this file ${verb} ${shown} (line ${earlier.stmt.position.line})`
+        : `${describeFile(file)} ${verb} ${shown} (line ${earlier.stmt.position.line}) and runs before this file`;
     return what === 'function'
       ? `${applied}: on this database it is missing, or has other argument types (PostgreSQL matches a function by name and argument types). Check that the file is applied (status) and that the call matches its signature.`
       : `${applied}: on this database it is gone (dropped or renamed since, or by hand), or this statement names it otherwise (a quoted name is case-sensitive). Check the name, and that the file is applied (status).`;
