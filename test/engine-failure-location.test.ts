@@ -92,7 +92,7 @@ describe('failure hints and location, pure', () => {
     const later = fileOf(ENTITY, '001_tasks.sql', 'CREATE TABLE IF NOT EXISTS "Tasks" (id INT);\n');
     const files = [failing, later];
     const hint = failureHint(parser, { pg: pgError('42P01', 'relation "Tasks" does not exist'), file: failing, statement: 1, files });
-    assert.match(hint ?? '', /^the entity tasks migration contents\/themes\/t1\/entities\/tasks\/migrations\/001_tasks\.sql creates "Tasks" \(line 1\), but it runs after this file/);
+    assert.match(hint ?? '', /^The entity tasks migration contents\/themes\/t1\/entities\/tasks\/migrations\/001_tasks\.sql creates "Tasks" \(line 1\), but it runs after this file/);
     const same = failureHint(parser, { pg: pgError('42P01', 'relation "local_t" does not exist'), file: failing, statement: 0, files });
     assert.equal(same, '"local_t" is created further down in this file (line 3): move that statement above the one that uses it.');
     const none = failureHint(parser, { pg: pgError('42P01', 'relation "public.ghost" does not exist'), file: failing, statement: 1, files });
@@ -160,7 +160,7 @@ for (const backend of backends) {
       'migrations/001_audit.sql': 'CREATE TABLE IF NOT EXISTS cli_audit (id INT PRIMARY KEY, "thingId" INT REFERENCES plugin_things(id));\n',
       'contents/plugins/p1/migrations/001_things.sql': 'CREATE TABLE IF NOT EXISTS plugin_things (id INT PRIMARY KEY);\n',
     };
-    const pluginHint = /the plugin p1 migration contents\/plugins\/p1\/migrations\/001_things\.sql creates "plugin_things" \(line 1\), but it runs after this file \(file 2 of 2 in the run order; this is file 1/;
+    const pluginHint = /The plugin p1 migration contents\/plugins\/p1\/migrations\/001_things\.sql creates "plugin_things" \(line 1\), but it runs after this file \(file 2 of 2 in the run order; this is file 1/;
 
     test('a core file referencing a plugin table: the hint names the plugin file and that it runs later (--json and human)', async () => {
       const root = writeProject(referencesPluginTable);
@@ -256,7 +256,7 @@ for (const backend of backends) {
       assert.equal(error.sqlstate, '42883');
       assert.equal(error.file, 'contents/themes/t1/entities/notes/migrations/001_notes.sql');
       assert.equal(error.line, 2);
-      assert.match(error.fix ?? '', /^the core migration migrations\/006_functions\.sql defines set_updated_at\(\) \(line 1\) and runs before this file: on this database it is missing/);
+      assert.match(error.fix ?? '', /^The core migration migrations\/006_functions\.sql defines set_updated_at\(\) \(line 1\) and runs before this file: on this database it is missing/);
     });
 
     test('permission denied (a role that does not own the schema): the hint points MIGRATE_DATABASE_URL at the owner', async (t) => {

@@ -29,6 +29,11 @@ const DUPLICATE = new Set(['42P07', '42710', '42701', '42723', '42P06']);
 
 /** The hint for `failure`, or null when there is nothing to add to PostgreSQL's own words. */
 export function failureHint(parser: Parser, failure: FailureContext): string | null {
+  const hint = hintFor(parser, failure);
+  return hint && hint[0]!.toUpperCase() + hint.slice(1);
+}
+
+function hintFor(parser: Parser, failure: FailureContext): string | null {
   const { sqlstate, message } = failure.pg;
   if (sqlstate === '42P01') {
     const name = quotedName(/^relation "(.+)" does not exist/.exec(message)?.[1]);
