@@ -100,8 +100,8 @@ describe('lock timeouts with retries on postgres', { concurrency: false, timeout
     assert.equal(error.sqlstate, '55P03');
     assert.equal(error.file, 'migrations/003_alter.sql');
     assert.equal(error.recorded, false);
-    assert.match(error.hint ?? '', /running again is safe/);
-    assert.match(error.hint ?? '', new RegExp(`pid ${holder.pid}\\b`), 'the hint names the holder');
+    assert.match(error.fix ?? '', /running again is safe/);
+    assert.match(error.fix ?? '', new RegExp(`pid ${holder.pid}\\b`), 'the hint names the holder');
 
     const file = (run.json!.migrations as MigrationJson[]).find((m) => m.filename === '003_alter.sql')!;
     assert.equal(file.status, 'failed');
@@ -172,7 +172,7 @@ describe('lock timeouts with retries on postgres', { concurrency: false, timeout
     assert.equal(run.code, 1, run.stderr);
     assert.equal(run.json!.error!.sqlstate, '57014');
     assert.equal(run.json!.error!.file, 'migrations/006_slow.sql');
-    assert.match(run.json!.error!.hint ?? '', /statement_timeout 100ms/);
+    assert.match(run.json!.error!.fix ?? '', /statement_timeout 100ms/);
     assert.deepEqual(await query('SELECT last_value::int AS n FROM runs_of_006'), [{ n: 1 }], 'ran once: no replay to locate the statement');
     assert.ok(!(await recorded()).includes('006_slow.sql'));
     removeProject(`${root}/migrations/006_slow.sql`);

@@ -106,5 +106,6 @@ export function printError(writeError: (line: string) => void, style: Style, err
   }
   if (error.detail) writeError(`   DETAIL: ${error.detail}`);
   if (error.hint) writeError(error.sqlstate ? `   HINT: ${error.hint}` : `   → ${error.hint}`);
+  if (error.fix) writeError(`   → ${error.fix}`);
   if (error.code === 'MIGRATION_FAILED') writeError(style.dim(error.recorded === false && error.sqlstate === '55P03' ? '   The file was rolled back: nothing of it was applied and it is not recorded. Run again once the lock is free.' : error.recorded === false ? '   The file was rolled back: nothing of it was applied and it is not recorded. Fix it and run again.' : error.recorded ? '   This attempt was rolled back, but a tracking row for the file exists (written by another process): check what applied it.' : '   This attempt was rolled back: nothing of it was applied.'));
 }

@@ -81,9 +81,16 @@ export interface PostgresErrorFields {
 export class DatabaseError extends MigrateError {
   override readonly name = 'DatabaseError';
   readonly pg: PostgresErrorFields;
-  constructor(pgFields: PostgresErrorFields, cause?: unknown) {
+  /**
+   * For a script (simple protocol): how many of its statements the server reported
+   * complete before the error, so statement number `completedStatements` (0-based)
+   * is the one that failed. Null when the adapter cannot tell (a lone query).
+   */
+  readonly completedStatements: number | null;
+  constructor(pgFields: PostgresErrorFields, cause?: unknown, completedStatements: number | null = null) {
     super('DATABASE', pgFields.message, { cause });
     this.pg = pgFields;
+    this.completedStatements = completedStatements;
   }
 }
 
@@ -109,15 +116,15 @@ export class MigrationFailedError extends MigrateError {
     sourceLine: string | null;
     pg: PostgresErrorFields;
     recorded?: boolean | null;
+    /** What to do about it, computed from the corpus (src/run/hints.ts); PostgreSQL's own hint is `pgHint`. */
+    hint?: string | null;
     cause?: unknown;
-    /** Advice of the tool's own, shown when PostgreSQL gave none. */
-    hint?: string;
   }) {
     super('MIGRATION_FAILED', args.pg.message, {
       file: args.file,
-      ...(args.hint === undefined ? {} : { hint: args.hint }),
       ...(args.line === null ? {} : { line: args.line }),
       ...(args.column === null ? {} : { column: args.column }),
+      ...(args.hint ? { hint: args.hint } : {}),
       cause: args.cause,
     });
     this.sqlstate = args.pg.sqlstate;

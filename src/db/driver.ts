@@ -4,7 +4,11 @@
 export interface Queryable {
   /** One statement with `$n` parameters (extended protocol); returns its rows. */
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
-  /** A script of any number of statements, sent as-is (simple protocol); no parameters. */
+  /**
+   * A script of any number of statements, sent as-is (simple protocol); no parameters.
+   * A failure is a DatabaseError whose `completedStatements` counts the statements that
+   * finished before it (null where the adapter cannot count, e.g. PGlite outside a transaction).
+   */
   exec(script: string): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import { isServerError, toDatabaseError } from './postgres-error.js';
 import { MigrateError } from '../core/errors.js';
 import { acquireFolderLock } from './folder-lock.js';
 import { createdExtensions } from '../sql/statement-starts.js';
+import { queryMessage } from '../dev/wire.js';
 
 /** The user PGlite connects as (we never pass `username`). */
 const PGLITE_USER = 'postgres';
@@ -100,7 +101,24 @@ export async function openPglite(dir: string | null, scripts?: Iterable<string>)
 }
 
 /** The PGlite instance shape we use (a caller's own instance, for the API's `database` option). */
-export type PgliteLike = Pick<PGliteInstance, 'query' | 'exec' | 'transaction'>;
+export type PgliteLike = Pick<PGliteInstance, 'query' | 'exec' | 'transaction'> & Partial<Pick<PGliteInstance, 'execProtocol' | 'runExclusive'>>;
+
+/**
+ * Runs `script` (simple protocol) inside the instance's open transaction, counting the
+ * CommandComplete messages, one per statement that finished: a failed script says
+ * which statement failed (DatabaseError.completedStatements) without being run
+ * again. PGlite's own `exec` drops the messages that came before an error. Taken
+ * under the instance's query lock, as its own statements are (the dev server's
+ * clients share the instance); no sync to disk inside a transaction, as PGlite does.
+ */
+async function execCounting(db: Required<PgliteLike>, script: string): Promise<void> {
+  const { messages } = await db.runExclusive(() => db.execProtocol(queryMessage(script), { syncToFs: false, throwOnError: false }));
+  let completed = 0;
+  for (const message of messages) {
+    if (message.name === 'commandComplete') completed++;
+    else if (message.name === 'error' && isServerError(message)) throw toDatabaseError(message, (s) => s, completed);
+  }
+}
 
 /**
  * Our Database over an open PGlite instance. `close` ends it (our own instance);
@@ -141,7 +159,10 @@ export function wrapPglite(db: PgliteLike, options: { display: string; close: ()
           // In-process: no round trip to save; PGlite's transaction() commits after the body.
           // Deferred constraints are checked here, as the server's COMMIT would: their
           // error is then the script's (the one commit-time error a lone connection can meet).
-          const on = over(tx);
+          // An instance-like object without the protocol methods runs scripts through PGlite's
+          // exec: a failure is then located only when the server gives a position.
+          const counting = db.execProtocol && db.runExclusive ? (db as Required<PgliteLike>) : null;
+          const on: Queryable = counting ? { ...over(tx), exec: (script: string) => execCounting(counting, script) } : over(tx);
           const execAndCommit = (script: string) => on.exec(`${script};\nSET CONSTRAINTS ALL IMMEDIATE`);
           return fn({ ...on, execAndCommit }, rows as Row[], true);
         })

@@ -15,7 +15,8 @@ export function isServerError(error: unknown): boolean {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
 
-export function toDatabaseError(error: unknown, scrubText: (s: string) => string): DatabaseError {
+/** Our DatabaseError for a server error; `completedStatements`: see DatabaseError. */
+export function toDatabaseError(error: unknown, scrubText: (s: string) => string, completedStatements: number | null = null): DatabaseError {
   const e = error as Record<string, unknown>;
   const fields: PostgresErrorFields = {
     message: scrubText(String(e.message ?? error)),
@@ -27,5 +28,5 @@ export function toDatabaseError(error: unknown, scrubText: (s: string) => string
     internalPosition: num(e.internalPosition),
     internalQuery: str(e.internalQuery),
   };
-  return new DatabaseError(fields, error);
+  return new DatabaseError(fields, error, completedStatements);
 }

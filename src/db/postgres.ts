@@ -1,6 +1,7 @@
 // node-postgres adapter: one connection, no pool. Works through PgBouncer in
 // transaction mode: no session state is relied on, only unnamed statements are
 // used, and the migration lock is transaction-scoped.
+import type { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Database, LockMode, Queryable, Row, TransactionBody, TransactionOptions, TransactionQueryable } from './driver.js';
 import { MIGRATION_LOCK_KEY } from './driver.js';
@@ -86,18 +87,37 @@ export type PgClientLike = Pick<pg.Client, 'query'> & { end?: () => Promise<void
 export function wrapPgClient(connected: PgClientLike, options: { display: string; clean: (s: string) => string; owned: boolean }): Database {
   const { display, clean } = options;
 
-  const wrap = async <T>(op: () => Promise<T>): Promise<T> => {
+  const wrap = async <T>(op: () => Promise<T>, completed: () => number | null = () => null): Promise<T> => {
     try {
       return await op();
     } catch (error) {
-      if (isServerError(error)) throw toDatabaseError(error, clean);
+      if (isServerError(error)) throw toDatabaseError(error, clean, completed());
       throw new MigrateError('CONNECTION_LOST', `lost connection to ${display}: ${clean(String((error as Error).message ?? error))}`, { cause: error });
+    }
+  };
+
+  // The client's connection emits each CommandComplete the server sends: in a script,
+  // one per statement that finished, so a failed script says which statement failed
+  // (DatabaseError.completedStatements) without being run again. This adapter awaits
+  // each query before the next, so every one counted while the script runs is its own.
+  const connection = (connected as { connection?: Pick<EventEmitter, 'on' | 'off'> }).connection;
+  const execCounting = async (script: string): Promise<void> => {
+    let completed = 0;
+    const count = () => void completed++;
+    connection?.on('commandComplete', count);
+    try {
+      await wrap(
+        async () => void (await connected.query(script)),
+        () => (connection ? completed : null),
+      );
+    } finally {
+      connection?.off('commandComplete', count);
     }
   };
 
   const queryable: Queryable = {
     query: <R>(sql: string, params?: readonly unknown[]) => wrap(async () => (await connected.query(sql, params as unknown[] | undefined)).rows as R[]),
-    exec: (script: string) => wrap(async () => void (await connected.query(script))),
+    exec: execCounting,
   };
 
   return {

@@ -18,7 +18,6 @@ import { stripBom } from '../core/text.js';
 import { DatabaseError, MigrateError, MigrationFailedError } from '../core/errors.js';
 import { readAllSql, readTracking, removeRecordSql, trackedRowsOf } from '../tracking/store.js';
 import { locateFailure } from '../run/locate-failure.js';
-import { isInterruption } from '../run/apply.js';
 
 /** How far back: the last `steps` applied migrations, or everything applied after `to` (a path). */
 export type RollbackTarget = { steps: number } | { to: string };
@@ -268,8 +267,8 @@ async function trackingTablesExist(db: Database): Promise<boolean> {
 
 /** The down file's failure, at its line and column. */
 async function located(db: Database, down: MigrationFile, text: string, error: DatabaseError): Promise<MigrationFailedError> {
-  // Never replayed after a cancel or a lost connection (see run/apply.ts).
-  const location = isInterruption(error.pg.sqlstate) ? null : await locateFailure(db, text, error).catch(() => null);
+  // From what the server said: the down file is never run a second time to find the statement.
+  const location = await locateFailure(text, error).catch(() => null);
   return new MigrationFailedError({
     file: down.path,
     line: location?.line ?? null,

@@ -15,7 +15,7 @@ import type { PlannedMigration } from '../core/plan.js';
 import { fileKey, rowKey } from '../core/tracking.js';
 import { DatabaseError, MigrationFailedError } from '../core/errors.js';
 import { countAllSql, readAllSql, recordAppliedSql, recordedCheckSql, trackedRowsOf } from '../tracking/store.js';
-import { locateFailure } from './locate-failure.js';
+import { explainFailure } from './locate-failure.js';
 import { stripBom } from '../core/text.js';
 import type { EventSink, LockWait } from './events.js';
 import { DEFAULT_LIMITS, limitsSql, retryPauseMs, type Limits } from '../core/limits.js';
@@ -108,7 +108,7 @@ async function applyItems(
       role = 'try';
       continue;
     }
-    const step = await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', { limits, ...file }, emit, outcomes);
+    const step = await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', { limits, ...file }, emit, outcomes, items);
     if (step === 'applied') {
       role = 'lead';
       i++;
@@ -174,6 +174,7 @@ async function applyOne(
   attempt: Attempt,
   emit: EventSink,
   outcomes: Outcomes,
+  runOrder: readonly PlannedMigration[],
 ): Promise<Step> {
   // The session's defaults, restored inside the file's transaction before the file and
   // after it: a file neither sees what an earlier one SET nor leaves anything for the
@@ -235,7 +236,7 @@ async function applyOne(
       emit({ type: 'file:lock-timeout', item, ...wait });
       if (wait.retryInMs !== null) return { retryInMs: wait.retryInMs };
     }
-    return failed(db, schema, item, text, failure, durationMs, attempt, emit, outcomes);
+    return failed(db, schema, item, text, failure, durationMs, attempt, emit, outcomes, runOrder);
   }
   if (step === 'applied') {
     const durationMs = performance.now() - started;
@@ -256,12 +257,15 @@ async function failed(
   { limits, lockWaits }: Attempt,
   emit: EventSink,
   outcomes: Outcomes,
+  runOrder: readonly PlannedMigration[],
 ): Promise<MigrationFailedError> {
-  // Replaying a file to find the failing statement would run it again: never after a
-  // cancel, a timeout or a lost connection (the statement may be slow, or the server gone),
-  // nor after a lock timeout (the replay would queue for the same lock, with no timeout).
-  const noReplay = isInterruption(error.pg.sqlstate) || error.pg.sqlstate === LOCK_NOT_AVAILABLE;
-  const location = noReplay ? null : await locateFailure(db, text, error).catch(() => null);
+  // From what the server said (nothing is run again), and the corpus for the hint.
+  const { location, hint } = await explainFailure(
+    text,
+    error,
+    item.file,
+    runOrder.map((i) => i.file),
+  ).catch(() => ({ location: null, hint: null }));
   // Said only when true: a writer that does not take the lock may have recorded it meanwhile.
   const recorded = await db.query(recordedCheckSql(schema, item.file)).then(
     (rows) => rows.length > 0,
@@ -274,6 +278,7 @@ async function failed(
     sourceLine: location?.text ?? null,
     pg: error.pg,
     recorded,
+    hint,
     cause: error,
     ...limitHint(error.pg.sqlstate, limits, lockWaits),
   });
@@ -282,7 +287,3 @@ async function failed(
   return failure;
 }
 
-/** query_canceled (a cancel request, statement_timeout), admin shutdown, lost connections. */
-export function isInterruption(sqlstate: string | null): boolean {
-  return sqlstate === '57014' || sqlstate === '57P01' || sqlstate === '57P02' || sqlstate === '57P03' || (sqlstate?.startsWith('08') ?? false);
-}

@@ -106,6 +106,8 @@ export interface ErrorReport {
   sqlstate: string | null;
   detail?: string | null;
   hint?: string | null;
+  /** For a failed file: what to do about it, computed from the corpus (PostgreSQL's own hint is `hint`). */
+  fix?: string | null;
   sourceLine?: string | null;
   /** For a failed file: whether a tracking row for it exists after the rollback (null: unknown). */
   recorded?: boolean | null;

@@ -35,7 +35,8 @@ export function errorReport(error: MigrateError): ErrorReport {
     column: error.column,
     sqlstate: failed?.sqlstate ?? null,
     detail: failed?.detail ?? null,
-    hint: failed?.pgHint ?? error.hint,
+    hint: failed ? failed.pgHint : error.hint,
+    ...(failed ? { fix: failed.hint } : {}),
     sourceLine: failed?.sourceLine ?? null,
     ...(failed ? { recorded: failed.recorded } : {}),
   };

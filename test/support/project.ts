@@ -38,7 +38,7 @@ export interface CliJson {
   ok: boolean;
   database: string;
   migrations: { tier: string; source: string | null; entity: string | null; filename: string; path: string | null; status: string; durationMs: number | null }[];
-  error: { code: string; message: string; file: string | null; line: number | null; column: number | null; sqlstate: string | null; hint: string | null } | null;
+  error: { code: string; message: string; file: string | null; line: number | null; column: number | null; sqlstate: string | null; hint: string | null; fix?: string | null } | null;
   problems: { severity: string; code: string; message: string; file: string | null }[];
 }
 

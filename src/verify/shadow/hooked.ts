@@ -23,6 +23,9 @@ export function hookedInstance(db: PGlite, afterFile: (item: PlannedMigration) =
     waitReady: db.waitReady,
     query: (...args: Parameters<PGlite['query']>) => db.query(...args),
     exec: (...args: Parameters<PGlite['exec']>) => db.exec(...args),
+    // The adapter runs a file through these, to count the statements that completed.
+    execProtocol: (...args: Parameters<PGlite['execProtocol']>) => db.execProtocol(...args),
+    runExclusive: <R>(fn: () => Promise<R>) => db.runExclusive(fn),
     async transaction<T>(fn: Parameters<PGlite['transaction']>[0]): Promise<T> {
       started = null;
       let result: T;

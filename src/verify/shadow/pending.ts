@@ -54,7 +54,7 @@ export async function rehearsePending(project: DiscoverOptions, active: Discover
         await shadow.transaction((tx) => tx.exec(`${text}\n;\n${recordAppliedSql(schema, file)}`));
       } catch (error) {
         if (!(error instanceof DatabaseError)) throw error;
-        const at = await locateFailure(shadow, text, error).catch(() => null);
+        const at = await locateFailure(text, error).catch(() => null);
         findings.push({
           rule: 'pending',
           severity: RULE_SEVERITY.pending,

@@ -49,7 +49,7 @@ export async function secondRun(db: Database, file: MigrationFile): Promise<Find
   const base = { rule: 'idempotency' as const, severity: RULE_SEVERITY.idempotency, file: file.path };
   if (failure) {
     const failed: DatabaseError = failure;
-    const at = await locateFailure(db, text, failed).catch(() => null);
+    const at = await locateFailure(text, failed).catch(() => null);
     return {
       ...base,
       line: at?.line ?? 1,

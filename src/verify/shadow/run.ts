@@ -35,7 +35,7 @@ export function findingOfRunError(rule: 'fresh' | 'pending', e: ErrorReport, wha
     line: e.line ?? 0,
     column: e.column ?? 0,
     message: `${what}${e.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}: ${e.message}${detail && e.detail ? ` — ${e.detail}` : ''}`,
-    fix: `${e.hint ? `${e.hint} ` : ''}${then}`,
+    fix: `${e.fix ? `${e.fix} ` : ''}${e.hint ? `${e.hint} ` : ''}${then}`,
   };
 }
 
