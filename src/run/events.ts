@@ -18,6 +18,8 @@ export type RunEvent =
       core: { dir: string; origin: string; files: number; unusedRootFolder: { dir: string; files: number } | null };
       dryRun: boolean;
     }
+  /** A connection attempt failed and, under `--wait`, will be retried after `nextInMs`. */
+  | { type: 'connect:retry'; attempt: number; error: ErrorReport; nextInMs: number; remainingMs: number }
   | { type: 'connected'; database: string }
   | { type: 'tracking-upgraded'; notes: string[] }
   | { type: 'plan'; discovery: Discovery; plan: Plan; sampleData: boolean }

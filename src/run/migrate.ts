@@ -13,7 +13,7 @@ import { MigrateError, type MigrationFailedError } from '../core/errors.js';
 import { adoptChecksums, ensureTrackingSchema, readTracking } from '../tracking/store.js';
 import { executePlan, type Outcomes } from './apply.js';
 import type { Command, EventSink, RunResult } from './events.js';
-import { buildResult } from './result.js';
+import { buildResult, errorReport } from './result.js';
 
 export interface RunOptions {
   command: Command;
@@ -63,7 +63,10 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     });
     if (signal?.aborted) return finish(abortError(signal));
     const files = discovery.files;
-    db = await openDatabase(options.target, { scripts: () => files.map((f) => f.content) });
+    db = await openDatabase(options.target, {
+      scripts: () => files.map((f) => f.content),
+      connect: { onRetry: (r) => emit({ type: 'connect:retry', attempt: r.attempt, error: errorReport(r.error), nextInMs: r.nextInMs, remainingMs: r.remainingMs }) },
+    });
     emit({ type: 'connected', database: db.display });
 
     const loaded = await loadPlan(db, discovery, options, emit);

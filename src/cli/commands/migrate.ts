@@ -1,6 +1,6 @@
 // `tiered-migrate migrate` and `tiered-migrate status` (npm run db:migrate, db:status).
 import { exitCodeFor } from '../../core/errors.js';
-import { resolveConfig, sampleDataWanted } from '../../api/config.js';
+import { resolveConfig, sampleDataWanted, secondsSetting } from '../../api/config.js';
 import { runResolved } from '../../api/migrate.js';
 import { buildResult, errorReport } from '../../run/result.js';
 import type { Command } from '../../run/events.js';
@@ -25,6 +25,10 @@ ${PROJECT_FLAGS_USAGE}
                      what the database applied); touch the database only if all pass` : `
   --exit-code        exit 1 when anything is pending (a CI gate)`}
   --allow-missing    run even though applied files are missing from disk
+  --connect-timeout S  give up a connection attempt after S seconds (default 10; 0: never;
+                     MIGRATE_CONNECT_TIMEOUT)
+  --wait S           keep retrying a server that refuses connections, is unreachable or is
+                     starting up, for up to S seconds (MIGRATE_WAIT); default: fail at once
   --sample-data      run *sample_data* files even when NODE_ENV=production
   --no-sample-data   never run *sample_data* files
   -h, --help         show this help
@@ -43,6 +47,8 @@ const COMMON_FLAGS = {
   'allow-missing': { type: 'boolean' },
   'sample-data': { type: 'boolean' },
   'no-sample-data': { type: 'boolean' },
+  'connect-timeout': { type: 'string' },
+  wait: { type: 'string' },
 } as const;
 const MIGRATE_FLAGS = { ...COMMON_FLAGS, 'dry-run': { type: 'boolean' }, 'strict-order': { type: 'boolean' }, rehearse: { type: 'boolean' } } as const;
 const STATUS_FLAGS = { ...COMMON_FLAGS, 'exit-code': { type: 'boolean' } } as const;
@@ -63,6 +69,8 @@ interface Flags {
   'strict-order'?: boolean;
   'exit-code'?: boolean;
   rehearse?: boolean;
+  'connect-timeout'?: string;
+  wait?: string;
 }
 
 /** Signals that stop a run, and the exit status each gives (128 + signal number). */
@@ -95,6 +103,8 @@ export async function migrateCommand(command: Command, argv: string[], env: Node
       strictOrder: values['strict-order'] ?? false,
       allowMissing: values['allow-missing'] ?? false,
       dryRun: values['dry-run'] ?? false,
+      ...(values['connect-timeout'] !== undefined ? { connectTimeout: secondsSetting(values['connect-timeout'], '--connect-timeout') / 1000 } : {}),
+      ...(values.wait !== undefined ? { wait: secondsSetting(values.wait, '--wait') / 1000 } : {}),
     };
     const config = resolveConfig(options, CLI_OPTION_NAMES);
     output.addSecrets(config.secrets);

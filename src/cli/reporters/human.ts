@@ -153,6 +153,9 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
         write(`📂 Core migrations: ${event.core.dir} (${event.core.files} file${event.core.files === 1 ? '' : 's'}${CORE_ORIGIN[event.core.origin] ?? `, from ${event.core.origin}`})`);
         if (event.command === 'migrate') write(style.bold('📋 PHASE 1: Core migrations'));
         break;
+      case 'connect:retry':
+        writeLine(style.yellow(`⏳ Try ${event.attempt}: ${event.error.message}; trying again in ${formatMs(event.nextInMs)} (--wait: ${formatMs(event.remainingMs)} left)`));
+        break;
       case 'connected':
         write(`✅ Connected to database ${style.dim(event.database)}`);
         break;

@@ -8,9 +8,13 @@ import { packageVersion } from '../../discover/core-dir.js';
 export const RUN_SCHEMA_VERSION = 1;
 
 export function jsonReporter(write: (text: string) => void): (event: RunEvent) => void {
+  // Failed connection attempts under --wait, in the document only when there were any.
+  const connectRetries: { attempt: number; code: string; message: string; nextInMs: number }[] = [];
   return (event) => {
+    if (event.type === 'connect:retry') connectRetries.push({ attempt: event.attempt, code: event.error.code, message: event.error.message, nextInMs: event.nextInMs });
     if (event.type !== 'done') return;
     const { ok, command, database, migrations, error, problems } = event.result;
-    write(`${JSON.stringify({ ok, command, database, migrations, error, problems, version: packageVersion(), schemaVersion: RUN_SCHEMA_VERSION }, null, 2)}\n`);
+    const extra = connectRetries.length > 0 ? { connectRetries } : {};
+    write(`${JSON.stringify({ ok, command, database, migrations, error, problems, ...extra, version: packageVersion(), schemaVersion: RUN_SCHEMA_VERSION }, null, 2)}\n`);
   };
 }
