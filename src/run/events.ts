@@ -22,6 +22,8 @@ export type RunEvent =
   | { type: 'connect:retry'; attempt: number; error: ErrorReport; nextInMs: number; remainingMs: number }
   | { type: 'connected'; database: string }
   | { type: 'tracking-upgraded'; notes: string[] }
+  /** The database now carries the production marker (sample data never runs on it unless forced). */
+  | { type: 'production-marked'; database: string; reason: string }
   | { type: 'plan'; discovery: Discovery; plan: Plan; sampleData: boolean }
   | { type: 'problem'; problem: Problem }
   /** About to take the migration lock for this file (file:start follows once it is held). */
@@ -76,6 +78,8 @@ export interface RunResult {
   migrations: MigrationOutcome[];
   problems: Problem[];
   error: ErrorReport | null;
+  /** Present (true) when the database carries the production marker. */
+  productionDatabase?: boolean;
 }
 
 export type EventSink = (event: RunEvent) => void;

@@ -10,7 +10,11 @@ import { buildPlan, hasErrors, type Plan, type Problem } from '../core/plan.js';
 import { encodingProblems } from '../core/encoding.js';
 import type { MigrationFile } from '../core/types.js';
 import { MigrateError, type MigrationFailedError } from '../core/errors.js';
-import { adoptChecksums, ensureTrackingSchema, readTracking } from '../tracking/store.js';
+import { adoptChecksums, ensureTrackingSchema, readServerFacts, readTracking } from '../tracking/store.js';
+import { preflightError, type ServerFacts } from '../tracking/preflight.js';
+import { lockDownTracking } from '../tracking/lockdown.js';
+import { setSetting } from '../tracking/settings.js';
+import { PRODUCTION_SETTING } from '../core/tracking.js';
 import { executePlan, type Outcomes } from './apply.js';
 import type { Command, EventSink, RunResult } from './events.js';
 import { buildResult, errorReport } from './result.js';
@@ -21,6 +25,10 @@ export interface RunOptions {
   project: DiscoverOptions;
   target: DatabaseTarget;
   sampleData: boolean;
+  /** `--sample-data` was passed: sample data runs even on a database marked as production. */
+  sampleDataForced?: boolean;
+  /** NODE_ENV=production: a migrate run marks the database as production (once). */
+  productionEnv?: boolean;
   strictOrder: boolean;
   allowMissing: boolean;
   dryRun: boolean;
@@ -72,6 +80,9 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     const loaded = await loadPlan(db, discovery, options, emit);
     plan = loaded.plan;
     const schema = loaded.schema;
+    const writes = options.command === 'migrate' && !options.dryRun;
+    const refused = preflightError(loaded.facts, { writes, createsTracking: false, pending: pendingFiles(plan).length > 0, database: db.display });
+    if (refused) return finish(refused);
     emit({ type: 'plan', discovery, plan, sampleData: options.sampleData });
     for (const problem of plan.problems) emit({ type: 'problem', problem });
     if (hasErrors(plan)) {
@@ -84,6 +95,7 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
       );
     }
     if (options.command === 'status') return finish(null);
+    if (writes) await settleDatabase(db, schema, loaded, options, emit);
 
     const adopt = plan.items.filter((i) => i.adoptChecksum).map((i) => i.file);
     if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, schema, adopt), { lock: 'exclusive' });
@@ -100,6 +112,30 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     signal?.removeEventListener('abort', cancel);
     await db?.close();
   }
+}
+
+/**
+ * Before the first file: tracking tables found open (a GRANT by hand, a database
+ * made by an older version) are locked down, and a NODE_ENV=production run marks
+ * the database as production, once. One transaction under the migration lock;
+ * nothing when there is nothing to do (a no-op run stays one round trip).
+ */
+async function settleDatabase(db: Database, schema: string, loaded: LoadedPlan, options: RunOptions, emit: EventSink): Promise<void> {
+  const mark = options.productionEnv === true && !loaded.plan.productionDatabase;
+  if (!loaded.facts.trackingOpen && !mark) return;
+  await db.transaction(
+    async (tx) => {
+      if (loaded.facts.trackingOpen) {
+        const notes = await lockDownTracking(tx, schema);
+        if (notes.length > 0) emit({ type: 'tracking-upgraded', notes });
+      }
+      if (mark) {
+        const changed = await setSetting(tx, schema, PRODUCTION_SETTING, 'true', 'NODE_ENV=production');
+        if (changed) emit({ type: 'production-marked', database: db.display, reason: 'NODE_ENV=production' });
+      }
+    },
+    { lock: 'exclusive' },
+  );
 }
 
 /** The run was stopped from outside (Ctrl-C, SIGTERM, the API's AbortSignal). */
@@ -119,21 +155,47 @@ function abortError(signal: AbortSignal, failure?: MigrationFailedError): Migrat
  * leaves the database exactly as it found it. Also returns the tracking tables'
  * schema, learnt by that first read, which qualifies every later statement.
  */
-async function loadPlan(db: Database, discovery: Discovery, options: RunOptions, emit: EventSink): Promise<{ plan: Plan; schema: string }> {
-  const planOptions = { sampleData: options.sampleData, strictOrder: options.strictOrder, allowMissing: options.allowMissing };
+interface LoadedPlan {
+  plan: Plan;
+  schema: string;
+  facts: ServerFacts;
+}
+
+async function loadPlan(db: Database, discovery: Discovery, options: RunOptions, emit: EventSink): Promise<LoadedPlan> {
+  const planOptions = (settings: ReadonlyMap<string, string>) => ({
+    sampleData: options.sampleData,
+    sampleDataForced: options.sampleDataForced ?? false,
+    productionDatabase: settings.get(PRODUCTION_SETTING) === 'true',
+    strictOrder: options.strictOrder,
+    allowMissing: options.allowMissing,
+  });
   const state = await readTracking(db);
   if (state.ready) {
-    const plan = buildPlan(discovery.files, discovery.sources, state.rows, planOptions);
+    const plan = buildPlan(discovery.files, discovery.sources, state.rows, planOptions(state.settings));
     plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
     plan.problems.push(...(await fileChecks(options, pendingFiles(plan))));
-    return { plan, schema: state.schema };
+    return { plan, schema: state.schema, facts: state.facts };
+  }
+
+  // The tables must be created or upgraded: first, whether this server and role can.
+  const facts = await readServerFacts(db);
+  const readOnly = options.dryRun || options.command === 'status';
+  const refused = preflightError(facts, { writes: !readOnly, createsTracking: true, pending: discovery.files.length > 0, database: db.display });
+  if (refused) throw refused;
+  if (readOnly && (facts.standby || facts.readOnly || facts.createInTracking === false)) {
+    // A standby or a read-only role can still be read: the tables as they are (made
+    // before the settings table existed), or none yet.
+    const existing = await readTracking(db, null, { settings: false }).catch(() => null);
+    const rows = existing?.ready ? existing.rows : [];
+    const plan = buildPlan(discovery.files, discovery.sources, rows, planOptions(new Map()));
+    plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
+    return { plan, schema: existing?.ready ? existing.schema : 'public', facts };
   }
 
   // The file checks need no database: made before taking the lock (runners started
   // together would otherwise parse one after the other), on every file that may be
   // pending; only the problems of files the plan finds pending are kept.
   const checked = await fileChecks(options, discovery.files);
-  const readOnly = options.dryRun || options.command === 'status';
   let planned: Plan | null = null;
   let schema: string | null = null;
   try {
@@ -144,7 +206,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
         schema = ensured.schema;
         const again = await readTracking(tx, schema);
         if (!again.ready) throw new MigrateError('DATABASE', `tracking tables could not be prepared: ${again.reason}`);
-        const plan = buildPlan(discovery.files, discovery.sources, again.rows, planOptions);
+        const plan = buildPlan(discovery.files, discovery.sources, again.rows, planOptions(again.settings));
         plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
         const pending = new Set(pendingFiles(plan).map((f) => f.path));
         plan.problems.push(...checked.filter((p) => p.file !== null && pending.has(p.file)));
@@ -157,7 +219,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
   } catch (error) {
     if (!(error instanceof RollbackPlan)) throw error;
   }
-  return { plan: planned!, schema: schema! };
+  return { plan: planned!, schema: schema!, facts };
 }
 
 function pendingFiles(plan: Plan): MigrationFile[] {

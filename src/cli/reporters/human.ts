@@ -66,6 +66,7 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
   const entitiesShown = new Set<string>();
   let phase2Shown = false;
   let dryRun = false;
+  let productionDatabase = false;
 
   const problemLine = (p: Problem) => {
     const icon = p.severity === 'error' ? style.red('❌') : p.severity === 'warning' ? style.yellow('⚠️ ') : 'ℹ️ ';
@@ -159,11 +160,15 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
       case 'connected':
         write(`✅ Connected to database ${style.dim(event.database)}`);
         break;
+      case 'production-marked':
+        write(`🏭 Marked ${event.database} as a production database (${event.reason}): sample data never runs on it again unless --sample-data is passed`);
+        break;
       case 'tracking-upgraded':
         for (const note of event.notes) write(`🛠️  ${note}`);
         break;
       case 'plan': {
         discovery = event.discovery;
+        productionDatabase = event.plan.productionDatabase;
         for (const item of event.plan.items) {
           const e = item.file.source.entity;
           if (e) entityCounts.set(e, (entityCounts.get(e) ?? 0) + 1);
@@ -187,7 +192,13 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
         break;
       case 'file:sample-data-skipped':
         beforeItem(event.item);
-        write(style.yellow(`⏭️ Skipping ${event.item.file.filename} (sample data, not run when NODE_ENV=production; --sample-data forces it)`));
+        write(
+          style.yellow(
+            productionDatabase
+              ? `⏭️ Skipping ${event.item.file.filename} (sample data: this is a production database; --sample-data forces it)`
+              : `⏭️ Skipping ${event.item.file.filename} (sample data, not run when NODE_ENV=production; --sample-data forces it)`,
+          ),
+        );
         break;
       case 'file:would-run':
         beforeItem(event.item);
@@ -208,7 +219,7 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
         break;
       case 'done':
         summary = true;
-        if (event.result.command === 'status') printStatus(write, style, event.result, discovery, options.quiet ?? false);
+        if (event.result.command === 'status') printStatus(write, style, event.result, discovery, options.quiet ?? false, productionDatabase);
         else printSummary(write, writeError, style, event.result, dryRun);
         break;
     }
@@ -241,7 +252,7 @@ function printSummary(write: Write, writeError: Write, style: Style, result: Run
   write(style.green('🎉 All migrations completed successfully!'));
 }
 
-function printStatus(write: Write, style: Style, result: RunResult, discovery: Discovery | null, quiet: boolean): void {
+function printStatus(write: Write, style: Style, result: RunResult, discovery: Discovery | null, quiet: boolean, productionDatabase: boolean): void {
   const icon: Record<string, string> = {
     applied: '✅',
     pending: '⏳',
@@ -250,6 +261,7 @@ function printStatus(write: Write, style: Style, result: RunResult, discovery: D
     inactive: style.dim('💤'),
     'sample-data-skipped': '⏭️ ',
   };
+  if (productionDatabase) write('🏭 Production database: sample data is never applied here unless --sample-data is passed');
   if (discovery) write(`📌 Active theme: ${discovery.theme}   🔌 Active plugins: ${discovery.plugins.join(', ') || '(none)'}`);
   let tier: string | null = null;
   // Quiet: only what needs attention, then the counts.
@@ -260,7 +272,8 @@ function printStatus(write: Write, style: Style, result: RunResult, discovery: D
       write(style.bold(`${tier}`));
     }
     const when = m.appliedAt ? style.dim(`  ${m.appliedAt.slice(0, 19)}${m.durationMs !== null ? ` · ${formatMs(m.durationMs)}` : ''}`) : '';
-    write(`  ${icon[m.status] ?? ''} ${m.status.padEnd(9)} ${m.label}${when}`);
+    const state = m.status === 'sample-data-skipped' && productionDatabase ? 'skipped (production database)' : m.status;
+    write(`  ${icon[m.status] ?? ''} ${state.padEnd(9)} ${m.label}${when}`);
   }
   const by = (s: string) => result.migrations.filter((m) => m.status === s).length;
   write('');

@@ -14,7 +14,7 @@ export function jsonReporter(write: (text: string) => void): (event: RunEvent) =
     if (event.type === 'connect:retry') connectRetries.push({ attempt: event.attempt, code: event.error.code, message: event.error.message, nextInMs: event.nextInMs });
     if (event.type !== 'done') return;
     const { ok, command, database, migrations, error, problems } = event.result;
-    const extra = connectRetries.length > 0 ? { connectRetries } : {};
+    const extra = { ...(event.result.productionDatabase ? { productionDatabase: true } : {}), ...(connectRetries.length > 0 ? { connectRetries } : {}) };
     write(`${JSON.stringify({ ok, command, database, migrations, error, problems, ...extra, version: packageVersion(), schemaVersion: RUN_SCHEMA_VERSION }, null, 2)}\n`);
   };
 }
