@@ -18,6 +18,7 @@ Commands:
   dev                migrate the embedded database, serve it on 127.0.0.1:54329, apply saved files
   sql "<SQL>"        run one statement on the configured database and print its rows (alias: query)
   reset --yes        drop and rebuild a development database, then migrate it
+  production         whether the database is marked as production (--mark / --unmark)
 
 Run ${PROGRAM} <command> --help for the options of a command.
   -v, --version      print the version
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, () => Promise<CommandMain>> = {
   sql: async () => (await import('./commands/sql.js')).sqlCommand,
   query: async () => (await import('./commands/sql.js')).sqlCommand,
   reset: async () => (await import('./commands/reset.js')).resetCommand,
+  production: async () => (await import('./commands/production.js')).productionCommand,
 };
 
 /** Runs the command line and returns the process exit code. */

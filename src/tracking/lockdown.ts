@@ -7,15 +7,18 @@ import type { Queryable } from '../db/driver.js';
 import { CURRENT_OWN_TABLE_NAMES } from '../core/tracking.js';
 import { sqlLiteral } from './store.js';
 
-interface OpenRelation {
+export interface OpenRelation {
   rel: string;
   kind: string;
   rls: boolean;
   grantees: string[];
 }
 
-/** The tool's tables in `schema` (and their sequences) that this role owns, with what is open on them. */
-export function openRelationsSql(schema: string): string {
+/**
+ * The tool's tables in `schema` (and their sequences) with what is open on them:
+ * those this role owns (it can close them), or, `anyOwner`, all (to report them).
+ */
+export function openRelationsSql(schema: string, options: { anyOwner?: boolean } = {}): string {
   const names = `ARRAY[${CURRENT_OWN_TABLE_NAMES.map((t) => sqlLiteral(t)).join(', ')}]::text[]`;
   return `WITH t AS (
   SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -30,7 +33,7 @@ SELECT c.oid::regclass::text AS rel, c.relkind::text AS kind, c.relrowsecurity A
                    FROM pg_catalog.aclexplode(c.relacl) a LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
                   WHERE a.grantee <> c.relowner), '{}') AS grantees
   FROM pg_catalog.pg_class c
- WHERE c.oid IN (SELECT oid FROM rels) AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
+ WHERE c.oid IN (SELECT oid FROM rels)${options.anyOwner ? '' : ` AND pg_catalog.pg_has_role(c.relowner, 'USAGE')`}
  ORDER BY 1`;
 }
 

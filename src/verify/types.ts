@@ -24,7 +24,7 @@ export type StaticRuleId =
   | 'create-existing';
 
 /** Checks of the live database against the files. */
-export type LiveRuleId = 'modified' | 'missing' | 'db-rls' | 'db-table';
+export type LiveRuleId = 'modified' | 'missing' | 'db-rls' | 'db-table' | 'db-tracking-open';
 
 /** Checks run on a shadow database (a new in-memory PGlite the migrations are applied to). */
 export type ShadowRuleId = 'fresh' | 'idempotency' | 'isolation' | 'not-probed' | 'drift' | 'pending';
@@ -54,6 +54,7 @@ export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   missing: 'error',
   'db-rls': 'error',
   'db-table': 'error',
+  'db-tracking-open': 'error',
   fresh: 'error',
   idempotency: 'error',
   isolation: 'error',
