@@ -163,3 +163,40 @@ test('a read-only database is refused before anything runs (exit 2); status stil
     await db.drop();
   }
 });
+
+test('a role that may not create in the schema is refused before anything runs (exit 2), naming the owner role', async (t) => {
+  if (server.skipReason) return t.skip(server.skipReason);
+  const db = await server.createDatabase();
+  const role = `conn_plain_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = await connectForTest(process.env.TEST_DATABASE_URL!);
+  await admin.exec(`CREATE ROLE ${role} LOGIN`);
+  try {
+    // PostgreSQL 15 and later: only the owner may create in public.
+    const owner = await connectForTest(db.url);
+    await owner.exec(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+    await owner.close();
+    const run = await migrate(variant((u) => ((u.username = role), (u.pathname = new URL(db.url).pathname))));
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.equal(run.json!.error!.code, 'CONFIG');
+    assert.match(run.json!.error!.message, new RegExp(`role "${role}" may not create the tracking tables`));
+    assert.match(run.json!.error!.hint!, /owner role/);
+  } finally {
+    await db.drop();
+    await admin.exec(`DROP ROLE IF EXISTS ${role}`);
+    await admin.close();
+  }
+});
+
+test('a hot standby is refused for migrate and allowed for status (preflight, pure)', async () => {
+  const { preflightError } = await import('../src/tracking/preflight.js');
+  const facts = { standby: true, readOnly: true, role: 'app', createInTracking: true, createInPublic: true, trackingOpen: false };
+  const refused = preflightError(facts, { writes: true, createsTracking: false, pending: true, database: 'postgres://replica/db' });
+  assert.equal(refused?.code, 'CONFIG');
+  assert.equal(refused?.exitCode, 2);
+  assert.match(refused!.message, /hot standby/);
+  assert.match(refused!.hint!, /primary/);
+  assert.equal(preflightError(facts, { writes: false, createsTracking: false, pending: true, database: 'x' }), null);
+  const noCreate = preflightError({ ...facts, standby: false, readOnly: false, createInPublic: false }, { writes: true, createsTracking: false, pending: true, database: 'x' });
+  assert.match(noCreate!.message, /may not create in schema public/);
+  assert.equal(preflightError({ ...facts, standby: false, readOnly: false, createInPublic: false }, { writes: true, createsTracking: false, pending: false, database: 'x' }), null);
+});
