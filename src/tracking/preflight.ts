@@ -25,19 +25,22 @@ const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * One SQL expression (text, JSON inside) of ServerFacts; `schemaSql` is an SQL
- * expression naming the tracking tables' schema.
+ * expression naming the tracking tables' schema, `tableRef` how a table is named
+ * (qualified once the schema is known). The tables are looked up by to_regclass,
+ * by index: the expression stays cheap enough for every run's first query.
  */
-export function serverFactsSql(schemaSql: string): string {
-  const createIn = (schema: string) => `(SELECT pg_catalog.has_schema_privilege(n.oid, 'CREATE') FROM pg_catalog.pg_namespace n WHERE n.nspname = ${schema})`;
-  const tables = CURRENT_OWN_TABLE_NAMES.map(sqlText).join(', ');
+export function serverFactsSql(schemaSql: string, tableRef: (table: string) => string): string {
+  // has_schema_privilege(name) fails on a schema that does not exist: `public` is checked first.
+  const createIn = (schema: string) => `CASE WHEN pg_catalog.to_regnamespace(${schema}) IS NOT NULL THEN pg_catalog.has_schema_privilege(${schema}, 'CREATE') END`;
+  const tables = CURRENT_OWN_TABLE_NAMES.map((t) => `pg_catalog.to_regclass(${sqlText(tableRef(t))})`).join(', ');
   return `pg_catalog.json_build_object(
   'standby', pg_catalog.pg_is_in_recovery(),
   'readOnly', pg_catalog.current_setting('transaction_read_only') = 'on',
   'role', current_user::text,
   'createInTracking', ${createIn(schemaSql)},
   'createInPublic', ${createIn("'public'")},
-  'trackingOpen', EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = ${schemaSql} AND c.relname IN (${tables}) AND c.relkind = 'r' AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
+  'trackingOpen', EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+     WHERE c.oid = ANY (ARRAY[${tables}]::oid[]) AND c.relkind = 'r' AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
        AND (NOT c.relrowsecurity OR EXISTS (SELECT 1 FROM pg_catalog.aclexplode(c.relacl) a WHERE a.grantee <> c.relowner))))::text`;
 }
 

@@ -85,7 +85,7 @@ export function readAllSql(schema: string | null, options: { settings?: boolean 
     `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL, NULL, NULL WHERE pg_catalog.to_regclass(${sqlLiteral(tableRef(schema, '_theme_migrations'))}) IS NOT NULL`,
     `SELECT '_schema', NULL, NULL, NULL, (${schemaSql})::text, NULL, NULL, NULL, NULL`,
     ...(options.settings === false ? [] : [`SELECT '_setting', NULL, NULL, NULL, key, value, NULL, set_at::text, NULL FROM ${tableRef(schema, SETTINGS_TABLE)}`]),
-    `SELECT '_preflight', NULL, NULL, NULL, ${serverFactsSql(schemaSql)}, NULL, NULL, NULL, NULL`,
+    `SELECT '_preflight', NULL, NULL, NULL, ${serverFactsSql(schemaSql, (t) => tableRef(schema, t))}, NULL, NULL, NULL, NULL`,
   ].join('\nUNION ALL\n');
 }
 
@@ -116,7 +116,7 @@ export type TrackingState =
 
 /** The server's facts alone (see ServerFacts), for a run whose tracking tables are not ready. */
 export async function readServerFacts(db: Queryable): Promise<ServerFacts> {
-  const rows = await db.query<{ facts: string }>(`SELECT ${serverFactsSql(TRACKING_SCHEMA_SQL)} AS facts`);
+  const rows = await db.query<{ facts: string }>(`SELECT ${serverFactsSql(TRACKING_SCHEMA_SQL, (t) => tableRef(null, t))} AS facts`);
   return parseServerFacts(rows[0]!.facts);
 }
 
