@@ -90,6 +90,13 @@ for (const backend of backends) {
       assert.equal(again.code, 0);
       assert.deepEqual(JSON.parse(again.stdout).changed, false);
 
+      if (backend.name === 'postgres') {
+        // reset refuses a marked database even from a shell without NODE_ENV=production.
+        const reset = await run(['reset', '--yes']);
+        assert.equal(reset.code, 2, reset.stdout + reset.stderr);
+        assert.match(reset.stderr, /refusing to reset: .* is marked as a production database/);
+      }
+
       // Marked before any migration ran: the first migrate, NODE_ENV unset, skips sample data.
       const migrated = await run(['migrate', '--json']);
       assert.equal(sampleStatus(migrated.json), 'sample-data-skipped');

@@ -81,3 +81,18 @@ export async function setProductionMarker(config: ResolvedConfig, production: bo
     await db.close();
   }
 }
+
+/**
+ * Refuses to go on with a destructive command on a database marked as production
+ * (whatever NODE_ENV says in the shell that runs it). Servers only: opening an
+ * embedded database just to read the marker would race its folder lock.
+ */
+export async function refuseProductionDatabase(config: ResolvedConfig, what: string): Promise<void> {
+  if (config.target.kind !== 'postgres') return;
+  const state = await readProductionMarker(config);
+  if (state.production) {
+    throw new MigrateError('CONFIG', `refusing to ${what}: ${state.database} is marked as a production database (since ${state.setAt?.slice(0, 19) ?? '?'}, by ${state.setBy ?? '?'})`, {
+      hint: 'If it really is not one: tiered-migrate production --unmark, then run this again.',
+    });
+  }
+}
