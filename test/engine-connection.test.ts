@@ -200,3 +200,16 @@ test('a hot standby is refused for migrate and allowed for status (preflight, pu
   assert.match(noCreate!.message, /may not create in schema public/);
   assert.equal(preflightError({ ...facts, standby: false, readOnly: false, createInPublic: false }, { writes: true, createsTracking: false, pending: false, database: 'x' }), null);
 });
+
+test('SSL refused by the server is exit 2 with the sslmode to use', async (t) => {
+  if (server.skipReason) return t.skip(server.skipReason);
+  const admin = await connectForTest(process.env.TEST_DATABASE_URL!);
+  const ssl = (await admin.query<{ ssl: string }>('SHOW ssl')).rows[0]!.ssl;
+  await admin.close();
+  if (ssl === 'on') return t.skip('the test server accepts SSL, so it cannot refuse it');
+  const run = await migrate(variant((u) => u.searchParams.set('sslmode', 'require')));
+  assert.equal(run.code, 2, run.stdout + run.stderr);
+  assert.equal(run.json!.error!.code, 'CONNECTION');
+  assert.match(run.json!.error!.message, /does not support SSL/i);
+  assert.match(run.json!.error!.hint!, /sslmode=disable/);
+});
