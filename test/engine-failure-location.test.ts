@@ -263,8 +263,9 @@ for (const backend of backends) {
       if (backend.name !== 'postgres') return t.skip('PGlite has one user, who owns everything');
       const owner = await connection();
       const role = `hints_app_${randomBytes(4).toString('hex')}`;
-      // The tracking tables exist (made by the owner's runs above) and can be read; the schema cannot be changed.
-      await owner.exec(`CREATE ROLE ${role} LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+      // The tracking tables exist (made by the owner's runs above) and can be read, and the role may
+      // create in public (else the preflight refuses before anything runs); the table is not its own.
+      await owner.exec(`CREATE ROLE ${role} LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}; GRANT CREATE ON SCHEMA public TO ${role}`);
       cleanup.push(async () => {
         const admin = new pg.Client({ connectionString: (await database()).url });
         await admin.connect();

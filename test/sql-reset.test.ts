@@ -86,7 +86,7 @@ for (const backend of backends) {
         assert.match(reset.stdout, new RegExp(`Removed the embedded database ${path.join(root, '.pglite').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: \\d+ file\\(s\\)`));
       } else {
         assert.match(reset.stdout, /Removed schema public/);
-        assert.match(reset.stdout, /\d+ tables: _content_migrations, _entity_migrations, _migrations, prefs, scratch, user/);
+        assert.match(reset.stdout, /\d+ tables: _content_migrations, _entity_migrations, _migrations, _migrations_settings, prefs, scratch, user/);
       }
       assert.match(reset.stdout, /001_init\.sql/);
       assert.match(reset.stdout, /001_prefs\.sql executed successfully/);

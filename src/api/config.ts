@@ -37,6 +37,16 @@ export interface ProjectOptions {
   env?: boolean | Record<string, string | undefined>;
   /** With `env`: also read `.env`, `.env.local`, `.env.<NODE_ENV>`… Default true. */
   envFiles?: boolean;
+  /**
+   * Seconds a connection attempt to a server may take (a server that accepts TCP and
+   * never answers). Default: `MIGRATE_CONNECT_TIMEOUT` when `env` is given, else 10.
+   */
+  connectTimeout?: number;
+  /**
+   * Seconds to keep retrying a server that refuses connections, is unreachable or is
+   * starting up (containers started together). Default: `MIGRATE_WAIT` with `env`, else 0.
+   */
+  wait?: number;
 }
 
 /** How each setting is named in messages (the command line passes its flags). */
@@ -86,6 +96,7 @@ export function resolveConfig(options: ProjectOptions, names: OptionNames = API_
   } else {
     core = locateCore(root);
   }
+  if (target.kind === 'postgres') target = { ...target, connect: connectSettingsOf(options, env) };
   return {
     project: { root, theme, themeOrigin: options.theme !== undefined ? names.theme : 'NEXT_PUBLIC_ACTIVE_THEME', core },
     target,
@@ -135,4 +146,29 @@ export function limitsWanted(options: LimitOptions, config: ResolvedConfig): Lim
 export function sampleDataWanted(explicit: boolean | undefined, config: ResolvedConfig, envRead: boolean): boolean {
   if (explicit !== undefined) return explicit;
   return envRead && config.env.NODE_ENV !== 'production';
+}
+
+/**
+ * A number of seconds (`--wait 30`, `MIGRATE_CONNECT_TIMEOUT=5`, `1.5`), in ms;
+ * anything else is a usage error naming where it came from.
+ */
+export function secondsSetting(value: number | string, name: string): number {
+  const seconds = typeof value === 'number' ? value : /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new MigrateError('USAGE', `${name} must be a number of seconds, not "${String(value)}"`, { hint: `For example ${name.startsWith('-') ? `${name} 30` : `${name}=30`}.` });
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** The connect timeout and the wait of a run on a server: options first, then the environment. */
+function connectSettingsOf(options: ProjectOptions, env: Readonly<Record<string, string | undefined>>): { timeoutMs: number; waitMs: number } {
+  const pick = (option: number | string | undefined, optionName: string, variable: string, fallbackMs: number) => {
+    if (option !== undefined) return secondsSetting(option, optionName);
+    const value = env[variable];
+    return value ? secondsSetting(value, variable) : fallbackMs;
+  };
+  return {
+    timeoutMs: pick(options.connectTimeout, 'connectTimeout', 'MIGRATE_CONNECT_TIMEOUT', 10_000),
+    waitMs: pick(options.wait, 'wait', 'MIGRATE_WAIT', 0),
+  };
 }

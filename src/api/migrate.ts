@@ -11,7 +11,10 @@ import { limitsWanted, type LimitOptions } from './config.js';
 export interface StatusOptions extends ProjectOptions {
   /** Tracked files missing from disk are warnings instead of errors. */
   allowMissing?: boolean;
-  /** Run `*sample_data*` files. Default: with `env`, unless NODE_ENV=production; without `env`, false. */
+  /**
+   * Run `*sample_data*` files. Default: with `env`, unless NODE_ENV=production; without
+   * `env`, false. Never on a database marked as production, unless `true` is passed.
+   */
   sampleData?: boolean;
   /** Every event of the run, in order (the same stream the command line prints). */
   onEvent?: (event: RunEvent) => void;
@@ -74,6 +77,8 @@ export async function runResolved(command: Command, config: ResolvedConfig, opti
         project: config.project,
         target: config.target,
         sampleData: sampleDataWanted(options.sampleData, config, Boolean(options.env)),
+        sampleDataForced: options.sampleData === true,
+        productionEnv: Boolean(options.env) && config.env.NODE_ENV === 'production',
         strictOrder: options.strictOrder ?? false,
         allowMissing: options.allowMissing ?? false,
         dryRun: options.dryRun ?? false,

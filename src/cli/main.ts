@@ -20,6 +20,7 @@ Commands:
   reset --yes        drop and rebuild a development database, then migrate it
   restore <backup>   put the database back as it is in a backup of migrate --backup
   rollback           undo the last applied migration(s) with their down files (--steps N, --to FILE)
+  production         whether the database is marked as production (--mark / --unmark)
 
 Run ${PROGRAM} <command> --help for the options of a command.
   -v, --version      print the version
@@ -41,6 +42,7 @@ const COMMANDS: Record<string, () => Promise<CommandMain>> = {
   reset: async () => (await import('./commands/reset.js')).resetCommand,
   restore: async () => (await import('./commands/restore.js')).restoreCommand,
   rollback: async () => (await import('./commands/rollback.js')).rollbackCommand,
+  production: async () => (await import('./commands/production.js')).productionCommand,
 };
 
 /** Runs the command line and returns the process exit code. */

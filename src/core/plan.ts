@@ -59,11 +59,17 @@ export interface Plan {
   /** Tracked rows of themes, plugins or entities that are not active. */
   inactive: TrackedRow[];
   problems: Problem[];
+  /** The database carries the production marker: sample data does not run unless forced. */
+  productionDatabase: boolean;
 }
 
 export interface PlanOptions {
   /** Run `*sample_data*` files (false in production unless forced). */
   sampleData: boolean;
+  /** The database is marked as production (read from it): sample data runs only when forced. */
+  productionDatabase?: boolean;
+  /** `--sample-data` was passed: sample data runs even on a production database. */
+  sampleDataForced?: boolean;
   /** Out-of-order pending files are errors instead of warnings. */
   strictOrder: boolean;
   /** Tracked files missing from disk are warnings instead of errors. */
@@ -94,6 +100,7 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
     if (current === undefined || n > current) maxAppliedInFolder.set(folder, n);
   }
 
+  const runSampleData = options.sampleDataForced === true || (options.sampleData && options.productionDatabase !== true);
   const items: PlannedMigration[] = [];
   for (const file of files) {
     const row = rowsByKey.get(fileKey(file));
@@ -131,7 +138,7 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
       items.push({ file, state, outOfOrder: false, adoptChecksum, row });
       continue;
     }
-    if (file.sampleData && !options.sampleData) {
+    if (file.sampleData && !runSampleData) {
       items.push({ file, state: 'sample-data-skipped', outOfOrder: false, adoptChecksum: false });
       continue;
     }
@@ -170,7 +177,7 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
         : 'Executed migrations must never be deleted: restore the file, or pass --allow-missing to run anyway.',
     });
   }
-  return { items, missing, inactive, problems };
+  return { items, missing, inactive, problems, productionDatabase: options.productionDatabase === true };
 }
 
 /** Naming rules the engine enforces at run time (db:verify is stricter). */

@@ -72,8 +72,20 @@ export const TRACKING_TABLE_NAMES = Object.keys(TRACKING_TABLES) as TrackingTabl
 /** Tables of earlier tools' layouts that the store folds in (and keeps, renamed). */
 export const LEGACY_TRACKING_TABLE_NAMES = ['_theme_migrations', '_theme_migrations_legacy'] as const;
 
+/**
+ * The tool's own key/value table beside the tracking tables (the production marker).
+ * Persisted format: never change.
+ */
+export const SETTINGS_TABLE = '_migrations_settings';
+
+/** Setting keys in SETTINGS_TABLE. Persisted: never change. */
+export const PRODUCTION_SETTING = 'production';
+
+/** The tables the tool writes today: tracking tables and its settings (locked down together). */
+export const CURRENT_OWN_TABLE_NAMES: readonly string[] = [...TRACKING_TABLE_NAMES, SETTINGS_TABLE];
+
 /** Every table the tool owns, current and legacy: not application tables. */
-export const OWN_TABLE_NAMES: ReadonlySet<string> = new Set([...TRACKING_TABLE_NAMES, ...LEGACY_TRACKING_TABLE_NAMES]);
+export const OWN_TABLE_NAMES: ReadonlySet<string> = new Set([...CURRENT_OWN_TABLE_NAMES, ...LEGACY_TRACKING_TABLE_NAMES]);
 
 /** The table that records files of a tier (core, content tiers, entity). */
 export function trackingTableOfTier(tier: string): TrackingTable {

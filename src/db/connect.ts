@@ -10,7 +10,7 @@ import { databaseUrlProblem } from '../core/database-url.js';
 export const EMBEDDED_DIR = '.pglite';
 
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; display: string; origin: string }
+  | { kind: 'postgres'; url: string; display: string; origin: string; connect?: { timeoutMs: number; waitMs: number } }
   | { kind: 'pglite'; dir: string | null; display: string; origin: string; isDefault: boolean }
   /** A connection the caller opened and will close (the API's `database` option). */
   | { kind: 'client'; driver: 'pg' | 'pglite'; client: unknown; display: string; origin: string };
@@ -78,14 +78,52 @@ export function targetOfClient(client: object, origin: string): DatabaseTarget {
   });
 }
 
+/** How a server is connected to: the attempt's timeout, and how long to keep retrying (`--wait`). */
+export interface ConnectSettings {
+  /** Give up one attempt after this long. Default 10 s. */
+  timeoutMs?: number;
+  /** Keep retrying a refused, unreachable or starting server for this long. Default 0: fail at once. */
+  waitMs?: number;
+  /** Told of each failed attempt that will be retried, before the pause. */
+  onRetry?: (retry: ConnectRetry) => void;
+}
+
+/** One failed attempt under `--wait`: which, why, and how long until the next. */
+export interface ConnectRetry {
+  attempt: number;
+  error: MigrateError;
+  nextInMs: number;
+  /** Time left for retries after this pause. */
+  remainingMs: number;
+}
+
+/** The first pause between attempts, doubled each time up to WAIT_MAX_PAUSE_MS. */
+const WAIT_FIRST_PAUSE_MS = 250;
+const WAIT_MAX_PAUSE_MS = 5_000;
+
 /**
  * Opens the target. `scripts` (the project's migration files, read only for an
  * embedded database) decide which extensions PGlite registers; without them, all.
  */
-export async function openDatabase(target: DatabaseTarget, options: { scripts?: () => Iterable<string> } = {}): Promise<Database> {
+export async function openDatabase(target: DatabaseTarget, options: { scripts?: () => Iterable<string>; connect?: ConnectSettings } = {}): Promise<Database> {
   if (target.kind === 'postgres') {
     const { openPostgres } = await import('./postgres.js');
-    return openPostgres(target.url);
+    const { isRetryable } = await import('./connect-failure.js');
+    const settings: ConnectSettings = { ...target.connect, ...options.connect };
+    const deadline = performance.now() + (settings.waitMs ?? 0);
+    let pause = WAIT_FIRST_PAUSE_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await openPostgres(target.url, settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs });
+      } catch (error) {
+        const remaining = deadline - performance.now();
+        if (!isRetryable(error) || remaining <= 0) throw error;
+        const nextInMs = Math.min(pause, remaining);
+        settings.onRetry?.({ attempt, error: error as MigrateError, nextInMs, remainingMs: Math.max(remaining - nextInMs, 0) });
+        await new Promise((resolve) => setTimeout(resolve, nextInMs));
+        pause = Math.min(pause * 2, WAIT_MAX_PAUSE_MS);
+      }
+    }
   }
   if (target.kind === 'client') {
     if (target.driver === 'pg') {

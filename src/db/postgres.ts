@@ -8,6 +8,7 @@ import { MIGRATION_LOCK_KEY } from './driver.js';
 import { MigrateError } from '../core/errors.js';
 import { redactUrl, scrub, secretsOf } from '../core/redact.js';
 import { isServerError, toDatabaseError } from './postgres-error.js';
+import { connectFailure } from './connect-failure.js';
 
 /**
  * Connection strings to try, in order. `sslmode` keeps its libpq meaning (node-postgres
@@ -45,16 +46,27 @@ function asList(results: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] {
   return Array.isArray(results) ? results : [results];
 }
 
+/** How long a connection attempt may take before it is given up (`--connect-timeout`). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export interface ConnectOptions {
+  applicationName?: string;
+  /** Give up an attempt after this long (a server that accepts TCP and never answers). Default 10 s. */
+  timeoutMs?: number;
+}
+
 /**
  * A connected node-postgres client on `url`: each of connectionAttempts in turn
- * (libpq's sslmode). A server's refusal is its DatabaseError; a connection that
- * cannot be made is a CONNECTION error (exit 2). Passwords are scrubbed.
+ * (libpq's sslmode). A connection that cannot be made, or that the server refuses
+ * (authentication, unknown database, starting up), is a ConnectionError (exit 2)
+ * saying what to do. Passwords are scrubbed.
  */
-export async function connectClient(url: string, applicationName = 'tiered-migrate'): Promise<pg.Client> {
+export async function connectClient(url: string, options: ConnectOptions = {}): Promise<pg.Client> {
   const clean = (s: string) => scrub(s, secretsOf(url));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   let lastError: unknown = null;
   for (const attempt of connectionAttempts(url)) {
-    const candidate = new pg.Client({ connectionString: attempt, application_name: applicationName });
+    const candidate = new pg.Client({ connectionString: attempt, application_name: options.applicationName ?? 'tiered-migrate', connectionTimeoutMillis: timeoutMs });
     // A dropped connection emits 'error' on the client; without a listener Node would crash.
     candidate.on('error', () => undefined);
     try {
@@ -63,17 +75,16 @@ export async function connectClient(url: string, applicationName = 'tiered-migra
     } catch (error) {
       lastError = error;
       await candidate.end().catch(() => undefined);
-      if (isServerError(error)) throw toDatabaseError(error, clean);
+      // The server answered and refused: another sslmode would not change its mind.
+      if (isServerError(error)) break;
     }
   }
-  throw new MigrateError('CONNECTION', `cannot connect to ${redactUrl(url)}: ${clean(String((lastError as Error)?.message ?? lastError))}`, {
-    hint: 'Check that the server is running and that DATABASE_URL (or MIGRATE_DATABASE_URL) is right.',
-  });
+  throw connectFailure(lastError, url, redactUrl(url), clean, timeoutMs);
 }
 
-export async function openPostgres(url: string): Promise<Database> {
+export async function openPostgres(url: string, options: ConnectOptions = {}): Promise<Database> {
   const secrets = secretsOf(url);
-  const client = await connectClient(url);
+  const client = await connectClient(url, options);
   return wrapPgClient(client, { display: redactUrl(url), clean: (s) => scrub(s, secrets), owned: true });
 }
 

@@ -20,7 +20,7 @@ export async function connectPg(url: string, applicationName: string): Promise<P
   const { connectClient } = await import('../db/postgres.js');
   const secrets = secretsOf(url);
   const clean = (s: string) => scrub(s, secrets);
-  const client = await connectClient(url, applicationName);
+  const client = await connectClient(url, { applicationName });
   return {
     client,
     clean,

@@ -7,6 +7,7 @@ import { runResolved, type MigrateOptions } from '../api/migrate.js';
 import type { ResolvedConfig } from '../api/config.js';
 import { MigrateError } from '../core/errors.js';
 import { OWN_TABLE_NAMES } from '../core/tracking.js';
+import { refuseProductionDatabase } from '../api/production.js';
 import { MIGRATION_LOCK_KEY } from '../db/driver.js';
 import type { DatabaseTarget } from '../db/connect.js';
 import { acquireFolderLock } from '../db/folder-lock.js';
@@ -51,6 +52,7 @@ export async function resetDatabase(config: ResolvedConfig, migrate: MigrateOpti
   const target = config.target;
   if (target.kind === 'pglite' && target.dir) return resetEmbedded(config, target.dir, migrate, onRemoved);
   if (target.kind === 'postgres') {
+    await refuseProductionDatabase(config, 'reset');
     const removed = await dropServerSchema(target.url);
     onRemoved(removed);
     return { removed, result: await runResolved('migrate', config, migrate) };

@@ -38,8 +38,12 @@ export type RunEvent =
       core: { dir: string; origin: string; files: number; unusedRootFolder: { dir: string; files: number } | null };
       dryRun: boolean;
     }
+  /** A connection attempt failed and, under `--wait`, will be retried after `nextInMs`. */
+  | { type: 'connect:retry'; attempt: number; error: ErrorReport; nextInMs: number; remainingMs: number }
   | { type: 'connected'; database: string }
   | { type: 'tracking-upgraded'; notes: string[] }
+  /** The database now carries the production marker (sample data never runs on it unless forced). */
+  | { type: 'production-marked'; database: string; reason: string }
   | { type: 'plan'; discovery: Discovery; plan: Plan; sampleData: boolean }
   | { type: 'problem'; problem: Problem }
   /** About to take the migration lock for this file (file:start follows once it is held). */
@@ -121,6 +125,8 @@ export interface RunResult {
   migrations: MigrationOutcome[];
   problems: Problem[];
   error: ErrorReport | null;
+  /** Present (true) when the database carries the production marker. */
+  productionDatabase?: boolean;
 }
 
 export type EventSink = (event: RunEvent) => void;

@@ -11,10 +11,14 @@ import { encodingProblems } from '../core/encoding.js';
 import { orphanDownFileProblems } from '../core/down-files.js';
 import type { MigrationFile } from '../core/types.js';
 import { MigrateError, type MigrationFailedError } from '../core/errors.js';
-import { adoptChecksums, ensureTrackingSchema, readTracking } from '../tracking/store.js';
+import { adoptChecksums, ensureTrackingSchema, readServerFacts, readTracking } from '../tracking/store.js';
+import { preflightError, type ServerFacts } from '../tracking/preflight.js';
+import { lockDownTracking } from '../tracking/lockdown.js';
+import { setSetting } from '../tracking/settings.js';
+import { PRODUCTION_SETTING } from '../core/tracking.js';
 import { executePlan, type Outcomes } from './apply.js';
 import type { Command, EventSink, RunResult } from './events.js';
-import { buildResult } from './result.js';
+import { buildResult, errorReport } from './result.js';
 import type { BackupRequest, PreparedBackup } from '../recovery/backup.js';
 import type { Limits } from '../core/limits.js';
 
@@ -24,6 +28,10 @@ export interface RunOptions {
   project: DiscoverOptions;
   target: DatabaseTarget;
   sampleData: boolean;
+  /** `--sample-data` was passed: sample data runs even on a database marked as production. */
+  sampleDataForced?: boolean;
+  /** NODE_ENV=production: a migrate run marks the database as production (once). */
+  productionEnv?: boolean;
   strictOrder: boolean;
   allowMissing: boolean;
   dryRun: boolean;
@@ -74,13 +82,19 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     // must not be older than the server), before the plan touches anything.
     const backupModule = options.backup && options.command === 'migrate' && !options.dryRun ? await import('../recovery/backup.js') : null;
     const backupFile = backupModule && options.backup ? backupModule.backupPath(options.target, options.project.root, options.backup) : null;
-    db = await openDatabase(options.target, { scripts: () => files.map((f) => f.content) });
+    db = await openDatabase(options.target, {
+      scripts: () => files.map((f) => f.content),
+      connect: { onRetry: (r) => emit({ type: 'connect:retry', attempt: r.attempt, error: errorReport(r.error), nextInMs: r.nextInMs, remainingMs: r.remainingMs }) },
+    });
     emit({ type: 'connected', database: db.display });
     const backup: PreparedBackup | null = backupModule && backupFile && options.backup ? await backupModule.prepareBackup(db, options.target, backupFile, options.project.root, options.backup) : null;
 
     const loaded = await loadPlan(db, discovery, options, emit);
     plan = loaded.plan;
     const schema = loaded.schema;
+    const writes = options.command === 'migrate' && !options.dryRun;
+    const refused = preflightError(loaded.facts, { writes, createsTracking: false, pending: pendingFiles(plan).length > 0, database: db.display });
+    if (refused) return finish(refused);
     emit({ type: 'plan', discovery, plan, sampleData: options.sampleData });
     for (const problem of plan.problems) emit({ type: 'problem', problem });
     if (hasErrors(plan)) {
@@ -93,6 +107,7 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
       );
     }
     if (options.command === 'status') return finish(null);
+    if (writes) await settleDatabase(db, schema, loaded, options, emit);
 
     if (backup) {
       if (plan.items.some((i) => i.state === 'pending')) await backup.take(emit);
@@ -115,6 +130,30 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
   }
 }
 
+/**
+ * Before the first file: tracking tables found open (a GRANT by hand, a database
+ * made by an older version) are locked down, and a NODE_ENV=production run marks
+ * the database as production, once. One transaction under the migration lock;
+ * nothing when there is nothing to do (a no-op run stays one round trip).
+ */
+async function settleDatabase(db: Database, schema: string, loaded: LoadedPlan, options: RunOptions, emit: EventSink): Promise<void> {
+  const mark = options.productionEnv === true && !loaded.plan.productionDatabase;
+  if (!loaded.facts.trackingOpen && !mark) return;
+  await db.transaction(
+    async (tx) => {
+      if (loaded.facts.trackingOpen) {
+        const notes = await lockDownTracking(tx, schema);
+        if (notes.length > 0) emit({ type: 'tracking-upgraded', notes });
+      }
+      if (mark) {
+        const changed = await setSetting(tx, schema, PRODUCTION_SETTING, 'true', 'NODE_ENV=production');
+        if (changed) emit({ type: 'production-marked', database: db.display, reason: 'NODE_ENV=production' });
+      }
+    },
+    { lock: 'exclusive' },
+  );
+}
+
 /** The run was stopped from outside (Ctrl-C, SIGTERM, the API's AbortSignal). */
 function abortError(signal: AbortSignal, failure?: MigrationFailedError): MigrateError {
   const reason = signal.reason instanceof Error ? signal.reason.message : typeof signal.reason === 'string' ? signal.reason : 'aborted';
@@ -132,21 +171,47 @@ function abortError(signal: AbortSignal, failure?: MigrationFailedError): Migrat
  * leaves the database exactly as it found it. Also returns the tracking tables'
  * schema, learnt by that first read, which qualifies every later statement.
  */
-async function loadPlan(db: Database, discovery: Discovery, options: RunOptions, emit: EventSink): Promise<{ plan: Plan; schema: string }> {
-  const planOptions = { sampleData: options.sampleData, strictOrder: options.strictOrder, allowMissing: options.allowMissing };
+interface LoadedPlan {
+  plan: Plan;
+  schema: string;
+  facts: ServerFacts;
+}
+
+async function loadPlan(db: Database, discovery: Discovery, options: RunOptions, emit: EventSink): Promise<LoadedPlan> {
+  const planOptions = (settings: ReadonlyMap<string, string>) => ({
+    sampleData: options.sampleData,
+    sampleDataForced: options.sampleDataForced ?? false,
+    productionDatabase: settings.get(PRODUCTION_SETTING) === 'true',
+    strictOrder: options.strictOrder,
+    allowMissing: options.allowMissing,
+  });
   const state = await readTracking(db);
   if (state.ready) {
-    const plan = buildPlan(discovery.files, discovery.sources, state.rows, planOptions);
+    const plan = buildPlan(discovery.files, discovery.sources, state.rows, planOptions(state.settings));
     plan.problems.unshift(...unusedCoreFolderProblems(discovery.core), ...orphanDownFileProblems(discovery.orphanDownFiles));
     plan.problems.push(...(await fileChecks(options, pendingFiles(plan))));
-    return { plan, schema: state.schema };
+    return { plan, schema: state.schema, facts: state.facts };
+  }
+
+  // The tables must be created or upgraded: first, whether this server and role can.
+  const facts = await readServerFacts(db);
+  const readOnly = options.dryRun || options.command === 'status';
+  const refused = preflightError(facts, { writes: !readOnly, createsTracking: true, pending: discovery.files.length > 0, database: db.display });
+  if (refused) throw refused;
+  if (readOnly && (facts.standby || facts.readOnly || facts.createInTracking === false)) {
+    // A standby or a read-only role can still be read: the tables as they are (made
+    // before the settings table existed), or none yet.
+    const existing = await readTracking(db, null, { settings: false }).catch(() => null);
+    const rows = existing?.ready ? existing.rows : [];
+    const plan = buildPlan(discovery.files, discovery.sources, rows, planOptions(new Map()));
+    plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
+    return { plan, schema: existing?.ready ? existing.schema : 'public', facts };
   }
 
   // The file checks need no database: made before taking the lock (runners started
   // together would otherwise parse one after the other), on every file that may be
   // pending; only the problems of files the plan finds pending are kept.
   const checked = await fileChecks(options, discovery.files);
-  const readOnly = options.dryRun || options.command === 'status';
   let planned: Plan | null = null;
   let schema: string | null = null;
   try {
@@ -157,7 +222,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
         schema = ensured.schema;
         const again = await readTracking(tx, schema);
         if (!again.ready) throw new MigrateError('DATABASE', `tracking tables could not be prepared: ${again.reason}`);
-        const plan = buildPlan(discovery.files, discovery.sources, again.rows, planOptions);
+        const plan = buildPlan(discovery.files, discovery.sources, again.rows, planOptions(again.settings));
         plan.problems.unshift(...unusedCoreFolderProblems(discovery.core), ...orphanDownFileProblems(discovery.orphanDownFiles));
         const pending = new Set(pendingFiles(plan).map((f) => f.path));
         plan.problems.push(...checked.filter((p) => p.file !== null && pending.has(p.file)));
@@ -170,7 +235,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
   } catch (error) {
     if (!(error instanceof RollbackPlan)) throw error;
   }
-  return { plan: planned!, schema: schema! };
+  return { plan: planned!, schema: schema!, facts };
 }
 
 function pendingFiles(plan: Plan): MigrationFile[] {

@@ -87,5 +87,6 @@ export function buildResult(
     migrations,
     problems: plan?.problems ?? [],
     error: error ? errorReport(error) : null,
+    ...(plan?.productionDatabase ? { productionDatabase: true } : {}),
   };
 }

@@ -6,7 +6,8 @@
 // empties it) cannot send a tracking row elsewhere or make it fail.
 import type { Queryable } from '../db/driver.js';
 import type { MigrationFile, TrackedRow, TrackingTable } from '../core/types.js';
-import { TRACKING_TABLES, TRACKING_TABLE_NAMES, identityOfFile, type IdentityColumn } from '../core/tracking.js';
+import { SETTINGS_TABLE, TRACKING_TABLES, TRACKING_TABLE_NAMES, identityOfFile, type IdentityColumn } from '../core/tracking.js';
+import { parseServerFacts, serverFactsSql, type ServerFacts } from './preflight.js';
 import { CHECKSUM_ALGORITHM } from '../core/checksum.js';
 import { DatabaseError, MigrateError } from '../core/errors.js';
 
@@ -67,10 +68,14 @@ const ownColumns = (schema: string) =>
 
 /**
  * One query reads every tracking row (a no-op run costs one round trip), plus a
- * marker row when the legacy `_theme_migrations` table still needs folding in, and
- * one carrying the tables' schema (in `filename`), so the run learns it for free.
+ * marker row when the legacy `_theme_migrations` table still needs folding in, one
+ * carrying the tables' schema (in `filename`), so the run learns it for free, one
+ * per setting (key in `filename`, value in `checksum`) and one of the server's
+ * preflight facts (JSON in `filename`). `settings: false` leaves the settings
+ * table out, to read tables made before it existed.
  */
-export function readAllSql(schema: string | null): string {
+export function readAllSql(schema: string | null, options: { settings?: boolean } = {}): string {
+  const schemaSql = schema === null ? TRACKING_SCHEMA_SQL : sqlLiteral(schema);
   return [
     ...TRACKING_TABLE_NAMES.map((table) => {
       const has = new Set(TRACKING_TABLES[table].recorded.map((c) => c.column));
@@ -78,7 +83,9 @@ export function readAllSql(schema: string | null): string {
       return `SELECT '${table}' AS tbl, ${column('source_type')} AS source_type, ${column('source_name')} AS source_name, ${column('entity_name')} AS entity_name, filename, checksum, checksum_algorithm, executed_at::text AS executed_at, duration_ms FROM ${tableRef(schema, table)}`;
     }),
     `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL, NULL, NULL WHERE pg_catalog.to_regclass(${sqlLiteral(tableRef(schema, '_theme_migrations'))}) IS NOT NULL`,
-    `SELECT '_schema', NULL, NULL, NULL, (${schema === null ? TRACKING_SCHEMA_SQL : sqlLiteral(schema)})::text, NULL, NULL, NULL, NULL`,
+    `SELECT '_schema', NULL, NULL, NULL, (${schemaSql})::text, NULL, NULL, NULL, NULL`,
+    ...(options.settings === false ? [] : [`SELECT '_setting', NULL, NULL, NULL, key, value, NULL, set_at::text, NULL FROM ${tableRef(schema, SETTINGS_TABLE)}`]),
+    `SELECT '_preflight', NULL, NULL, NULL, ${serverFactsSql(schemaSql, (t) => tableRef(schema, t))}, NULL, NULL, NULL, NULL`,
   ].join('\nUNION ALL\n');
 }
 
@@ -99,18 +106,29 @@ interface RawRow {
   duration_ms: number | null;
 }
 
-/** The tracking rows, and the schema every later statement of the run qualifies the tables with. */
-export type TrackingState = { ready: true; schema: string; rows: TrackedRow[] } | { ready: false; reason: string };
+/**
+ * The tracking rows, and the schema every later statement of the run qualifies the
+ * tables with; the tool's settings (the production marker) and the server's facts.
+ */
+export type TrackingState =
+  | { ready: true; schema: string; rows: TrackedRow[]; settings: ReadonlyMap<string, string>; facts: ServerFacts }
+  | { ready: false; reason: string };
+
+/** The server's facts alone (see ServerFacts), for a run whose tracking tables are not ready. */
+export async function readServerFacts(db: Queryable): Promise<ServerFacts> {
+  const rows = await db.query<{ facts: string }>(`SELECT ${serverFactsSql(TRACKING_SCHEMA_SQL, (t) => tableRef(null, t))} AS facts`);
+  return parseServerFacts(rows[0]!.facts);
+}
 
 /**
  * Reads all tracking rows; `ready: false` when the tables are missing or need an
  * upgrade. Without `schema`, reads the tables the session's search_path finds (the
  * run's first query) and reports their schema.
  */
-export async function readTracking(db: Queryable, schema: string | null = null): Promise<TrackingState> {
+export async function readTracking(db: Queryable, schema: string | null = null, options: { settings?: boolean } = {}): Promise<TrackingState> {
   let raw: RawRow[];
   try {
-    raw = await db.query<RawRow>(readAllSql(schema));
+    raw = await db.query<RawRow>(readAllSql(schema, options));
   } catch (error) {
     // undefined_table / undefined_column: a new database, or an older variant to upgrade.
     if (error instanceof DatabaseError && (error.pg.sqlstate === '42P01' || error.pg.sqlstate === '42703')) {
@@ -122,13 +140,15 @@ export async function readTracking(db: Queryable, schema: string | null = null):
   // The tables were found, so the marker names their schema.
   const found = raw.find((r) => r.tbl === '_schema')?.filename ?? schema;
   if (!found) throw new MigrateError('DATABASE', 'the schema of the tracking tables could not be determined');
-  return { ready: true, schema: found, rows: trackedRowsOf(raw) };
+  const settings = new Map(raw.filter((r) => r.tbl === '_setting').map((r) => [r.filename, r.checksum ?? '']));
+  const facts = parseServerFacts(raw.find((r) => r.tbl === '_preflight')!.filename);
+  return { ready: true, schema: found, rows: trackedRowsOf(raw), settings, facts };
 }
 
 /** The tracking rows among the rows of `readAllSql` (its marker rows left out). */
 export function trackedRowsOf(rows: readonly object[]): TrackedRow[] {
   return (rows as unknown as RawRow[])
-    .filter((r) => r.tbl !== '_schema' && r.tbl !== '_legacy')
+    .filter((r) => (TRACKING_TABLE_NAMES as readonly string[]).includes(r.tbl))
     .map((r) => ({
       table: r.tbl as TrackingTable,
       sourceType: r.source_type,
@@ -157,7 +177,7 @@ export async function ensureTrackingSchema(tx: Queryable, entityOrigins: EntityO
     `WITH s AS (SELECT ${TRACKING_SCHEMA_SQL} AS schema)
      SELECT s.schema, c.table_name::text, c.column_name::text FROM s
        LEFT JOIN information_schema.columns c ON c.table_schema = s.schema
-        AND c.table_name IN ('_migrations', '_content_migrations', '_entity_migrations', '_theme_migrations')`,
+        AND c.table_name IN ('_migrations', '_content_migrations', '_entity_migrations', '_theme_migrations', ${sqlLiteral(SETTINGS_TABLE)})`,
   );
   const schema = existing[0]?.schema ?? null;
   if (schema === null) {
@@ -193,6 +213,15 @@ export async function ensureTrackingSchema(tx: Queryable, entityOrigins: EntityO
     return ['id', ...TRACKING_TABLES[t].recorded.map((c) => c.column), 'executed_at', ...OWN_COLUMN_NAMES].every((c) => has.has(c));
   });
   if (!complete) await tx.exec(`${documentedDdl(schema)}\n${ownColumns(schema)}`);
+  const withSettings = columns(SETTINGS_TABLE).size > 0;
+  if (!withSettings) await ensureSettingsTable(tx, schema);
+  if (!complete || !withSettings) {
+    const { lockDownTracking } = await import('./lockdown.js');
+    const locked = await lockDownTracking(tx, schema);
+    // New tables are made closed: worth a note only when they were open before.
+    const existed = TRACKING_TABLE_NAMES.some((t) => columns(t).size > 0);
+    if (existed) notes.push(...locked);
+  }
 
   const legacy = columns('_theme_migrations');
   if (legacy.size > 0) {
@@ -214,6 +243,19 @@ export async function ensureTrackingSchema(tx: Queryable, entityOrigins: EntityO
     }
   }
   return { schema, notes };
+}
+
+/**
+ * The tool's settings table (SETTINGS_TABLE): one row per key, e.g. the production
+ * marker. Created beside the tracking tables. Persisted format: never change.
+ */
+export async function ensureSettingsTable(tx: Queryable, schema: string): Promise<void> {
+  await tx.exec(`CREATE TABLE IF NOT EXISTS ${tableRef(schema, SETTINGS_TABLE)} (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  set_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  set_by TEXT NOT NULL DEFAULT current_user
+)`);
 }
 
 /**

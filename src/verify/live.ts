@@ -12,6 +12,35 @@ import type { Corpus } from './corpus.js';
 import type { Finding } from './types.js';
 import { RULE_SEVERITY } from './types.js';
 import { display } from './ast.js';
+import { openRelationsSql, type OpenRelation } from '../tracking/lockdown.js';
+
+/**
+ * Tracking tables (and their sequences) another role or PUBLIC may use, or without
+ * RLS: whoever can write them decides what runs (on Supabase, anon and
+ * authenticated reach `public` through the API).
+ */
+function openTrackingFindings(relations: readonly OpenRelation[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const r of relations) {
+    const what = r.kind === 'S' ? 'sequence' : 'tracking table';
+    const problems = [...(r.grantees.length > 0 ? [`privileges held by ${r.grantees.join(', ')}`] : []), ...(r.kind === 'r' && !r.rls ? ['row level security disabled'] : [])];
+    if (problems.length === 0) continue;
+    const fixes = [
+      ...(r.grantees.length > 0 ? [`REVOKE ALL ON ${r.kind === 'S' ? 'SEQUENCE' : 'TABLE'} ${r.rel} FROM ${r.grantees.join(', ')};`] : []),
+      ...(r.kind === 'r' && !r.rls ? [`ALTER TABLE ${r.rel} ENABLE ROW LEVEL SECURITY;`] : []),
+    ];
+    findings.push({
+      rule: 'db-tracking-open',
+      severity: RULE_SEVERITY['db-tracking-open'],
+      file: DATABASE_FILE,
+      line: 0,
+      column: 0,
+      message: `${what} ${r.rel} is open: ${problems.join(', ')}; a role that can write it decides which migrations run`,
+      fix: `Run migrate as the owner (it locks the tracking tables down), or: ${fixes.join(' ')}`,
+    });
+  }
+  return findings;
+}
 
 /** Tables of the engine itself (and of the tools before it): not application data. */
 
@@ -75,8 +104,15 @@ export async function liveChecks(tx: Queryable, input: LiveInput): Promise<LiveR
   const findings: Finding[] = [];
   // A missing tracking table is an error inside the transaction: a savepoint keeps the rest usable.
   await tx.exec('SAVEPOINT verify_tracking');
-  const tracking = await readTracking(tx);
+  let tracking = await readTracking(tx);
   await tx.exec(tracking.ready ? 'RELEASE SAVEPOINT verify_tracking' : 'ROLLBACK TO SAVEPOINT verify_tracking');
+  if (!tracking.ready) {
+    // Tables made before the settings table existed are read as they are.
+    await tx.exec('SAVEPOINT verify_tracking');
+    const older = await readTracking(tx, null, { settings: false });
+    await tx.exec(older.ready ? 'RELEASE SAVEPOINT verify_tracking' : 'ROLLBACK TO SAVEPOINT verify_tracking');
+    if (older.ready) tracking = older;
+  }
   const rows = tracking.ready ? tracking.rows : [];
   const plan = buildPlan(input.files, input.sources, rows, { sampleData: input.sampleData, strictOrder: false, allowMissing: false });
 
@@ -140,6 +176,7 @@ export async function liveChecks(tx: Queryable, input: LiveInput): Promise<LiveR
       });
     }
   }
+  if (tracking.ready) findings.push(...openTrackingFindings(await tx.query<OpenRelation>(openRelationsSql(tracking.schema, { anyOwner: true }))));
   for (const table of input.corpus.tables.values()) {
     const created = table.created;
     if (!created || !applied.has(created.file.file.path)) continue;

@@ -25,7 +25,7 @@ export type StaticRuleId =
   | 'down-file';
 
 /** Checks of the live database against the files. */
-export type LiveRuleId = 'modified' | 'missing' | 'db-rls' | 'db-table';
+export type LiveRuleId = 'modified' | 'missing' | 'db-rls' | 'db-table' | 'db-tracking-open';
 
 /** Checks run on a shadow database (a new in-memory PGlite the migrations are applied to). */
 export type ShadowRuleId = 'fresh' | 'idempotency' | 'isolation' | 'not-probed' | 'drift' | 'pending';
@@ -56,6 +56,7 @@ export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   missing: 'error',
   'db-rls': 'error',
   'db-table': 'error',
+  'db-tracking-open': 'error',
   fresh: 'error',
   idempotency: 'error',
   isolation: 'error',

@@ -1,6 +1,6 @@
 // `tiered-migrate migrate` and `tiered-migrate status` (npm run db:migrate, db:status).
 import { exitCodeFor } from '../../core/errors.js';
-import { resolveConfig, sampleDataWanted } from '../../api/config.js';
+import { resolveConfig, sampleDataWanted, secondsSetting } from '../../api/config.js';
 import { runResolved } from '../../api/migrate.js';
 import { buildResult, errorReport } from '../../run/result.js';
 import type { Command } from '../../run/events.js';
@@ -37,6 +37,10 @@ ${PROJECT_FLAGS_USAGE}
                      MIGRATE_STATEMENT_TIMEOUT)` : `
   --exit-code        exit 1 when anything is pending (a CI gate)`}
   --allow-missing    run even though applied files are missing from disk
+  --connect-timeout S  give up a connection attempt after S seconds (default 10; 0: never;
+                     MIGRATE_CONNECT_TIMEOUT)
+  --wait S           keep retrying a server that refuses connections, is unreachable or is
+                     starting up, for up to S seconds (MIGRATE_WAIT); default: fail at once
   --sample-data      run *sample_data* files even when NODE_ENV=production
   --no-sample-data   never run *sample_data* files
   -h, --help         show this help
@@ -55,6 +59,8 @@ const COMMON_FLAGS = {
   'allow-missing': { type: 'boolean' },
   'sample-data': { type: 'boolean' },
   'no-sample-data': { type: 'boolean' },
+  'connect-timeout': { type: 'string' },
+  wait: { type: 'string' },
 } as const;
 const MIGRATE_FLAGS = {
   ...COMMON_FLAGS,
@@ -90,6 +96,8 @@ interface Flags {
   'lock-timeout'?: string;
   'lock-retries'?: string;
   'statement-timeout'?: string;
+  'connect-timeout'?: string;
+  wait?: string;
 }
 
 /**
@@ -144,6 +152,8 @@ export async function migrateCommand(command: Command, argv: string[], env: Node
       dryRun: values['dry-run'] ?? false,
       ...(values.backup ? { backup: { ...(backupFlag.value !== null ? { path: backupFlag.value } : {}), inRepo: values['backup-in-repo'] ?? false } } : {}),
       ...limitFlagsOf(values),
+      ...(values['connect-timeout'] !== undefined ? { connectTimeout: secondsSetting(values['connect-timeout'], '--connect-timeout') / 1000 } : {}),
+      ...(values.wait !== undefined ? { wait: secondsSetting(values.wait, '--wait') / 1000 } : {}),
     };
     if (values['backup-in-repo'] && !values.backup) throw new MigrateError('USAGE', '--backup-in-repo is only meaningful with --backup', { hint: 'Add --backup PATH.' });
     const config = resolveConfig(options, CLI_OPTION_NAMES);

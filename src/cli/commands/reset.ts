@@ -5,6 +5,7 @@ import { resolveConfig } from '../../api/config.js';
 import { errorReport } from '../../run/result.js';
 import { checkResettable, confirmationName, resetDatabase } from '../../dev/reset.js';
 import { humanReporter } from '../reporters/human.js';
+import { refuseProductionDatabase } from '../../api/production.js';
 import { CLI_OPTION_NAMES, PROGRAM, PROJECT_FLAGS, PROJECT_FLAGS_USAGE, noExtraArguments, parseCommandArgs, projectOptionsOf } from '../args.js';
 import { makeOutput, printError } from '../output.js';
 
@@ -45,6 +46,7 @@ export async function resetCommand(argv: string[], env: NodeJS.ProcessEnv): Prom
     const config = resolveConfig(options, CLI_OPTION_NAMES);
     output.addSecrets(config.secrets);
     checkResettable(config);
+    await refuseProductionDatabase(config, 'reset');
     const name = confirmationName(config.target);
     output.out(`🧨 Resetting ${config.target.display} (from ${config.target.origin})`);
     if (!values.yes) {

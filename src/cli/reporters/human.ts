@@ -68,6 +68,7 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
   const entitiesShown = new Set<string>();
   let phase2Shown = false;
   let dryRun = false;
+  let productionDatabase = false;
 
   const problemLine = (p: Problem) => {
     const icon = p.severity === 'error' ? style.red('❌') : p.severity === 'warning' ? style.yellow('⚠️ ') : 'ℹ️ ';
@@ -157,14 +158,21 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
         write(`📂 Core migrations: ${event.core.dir} (${event.core.files} file${event.core.files === 1 ? '' : 's'}${CORE_ORIGIN[event.core.origin] ?? `, from ${event.core.origin}`})`);
         if (event.command === 'migrate') write(style.bold('📋 PHASE 1: Core migrations'));
         break;
+      case 'connect:retry':
+        writeLine(style.yellow(`⏳ Try ${event.attempt}: ${event.error.message}; trying again in ${formatMs(event.nextInMs)} (--wait: ${formatMs(event.remainingMs)} left)`));
+        break;
       case 'connected':
         write(`✅ Connected to database ${style.dim(event.database)}`);
+        break;
+      case 'production-marked':
+        write(`🏭 Marked ${event.database} as a production database (${event.reason}): sample data never runs on it again unless --sample-data is passed`);
         break;
       case 'tracking-upgraded':
         for (const note of event.notes) write(`🛠️  ${note}`);
         break;
       case 'plan': {
         discovery = event.discovery;
+        productionDatabase = event.plan.productionDatabase;
         for (const item of event.plan.items) {
           const e = item.file.source.entity;
           if (e) entityCounts.set(e, (entityCounts.get(e) ?? 0) + 1);
@@ -188,7 +196,13 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
         break;
       case 'file:sample-data-skipped':
         beforeItem(event.item);
-        write(style.yellow(`⏭️ Skipping ${event.item.file.filename} (sample data, not run when NODE_ENV=production; --sample-data forces it)`));
+        write(
+          style.yellow(
+            productionDatabase
+              ? `⏭️ Skipping ${event.item.file.filename} (sample data: this is a production database; --sample-data forces it)`
+              : `⏭️ Skipping ${event.item.file.filename} (sample data, not run when NODE_ENV=production; --sample-data forces it)`,
+          ),
+        );
         break;
       case 'file:would-run':
         beforeItem(event.item);
@@ -234,7 +248,7 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
         break;
       case 'done':
         summary = true;
-        if (event.result.command === 'status') printStatus(write, style, event.result, discovery, options.quiet ?? false);
+        if (event.result.command === 'status') printStatus(write, style, event.result, discovery, options.quiet ?? false, productionDatabase);
         else printSummary(write, writeError, style, event.result, dryRun);
         break;
     }
@@ -271,7 +285,7 @@ function printSummary(write: Write, writeError: Write, style: Style, result: Run
   write(style.green('🎉 All migrations completed successfully!'));
 }
 
-function printStatus(write: Write, style: Style, result: RunResult, discovery: Discovery | null, quiet: boolean): void {
+function printStatus(write: Write, style: Style, result: RunResult, discovery: Discovery | null, quiet: boolean, productionDatabase: boolean): void {
   const icon: Record<string, string> = {
     applied: '✅',
     pending: '⏳',
@@ -280,6 +294,7 @@ function printStatus(write: Write, style: Style, result: RunResult, discovery: D
     inactive: style.dim('💤'),
     'sample-data-skipped': '⏭️ ',
   };
+  if (productionDatabase) write('🏭 Production database: sample data is never applied here unless --sample-data is passed');
   if (discovery) write(`📌 Active theme: ${discovery.theme}   🔌 Active plugins: ${discovery.plugins.join(', ') || '(none)'}`);
   let tier: string | null = null;
   // Quiet: only what needs attention, then the counts.
@@ -290,7 +305,8 @@ function printStatus(write: Write, style: Style, result: RunResult, discovery: D
       write(style.bold(`${tier}`));
     }
     const when = m.appliedAt ? style.dim(`  ${m.appliedAt.slice(0, 19)}${m.durationMs !== null ? ` · ${formatMs(m.durationMs)}` : ''}`) : '';
-    write(`  ${icon[m.status] ?? ''} ${m.status.padEnd(9)} ${m.label}${when}`);
+    const state = m.status === 'sample-data-skipped' && productionDatabase ? 'skipped (production database)' : m.status;
+    write(`  ${icon[m.status] ?? ''} ${state.padEnd(9)} ${m.label}${when}`);
   }
   const by = (s: string) => result.migrations.filter((m) => m.status === s).length;
   write('');
