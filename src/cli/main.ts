@@ -18,6 +18,8 @@ Commands:
   dev                migrate the embedded database, serve it on 127.0.0.1:54329, apply saved files
   sql "<SQL>"        run one statement on the configured database and print its rows (alias: query)
   reset --yes        drop and rebuild a development database, then migrate it
+  repair --forget|--accept <file>  remove, or re-checksum, one migration's tracking row
+  baseline           record the migrations of a database built without this tool as applied
 
 Run ${PROGRAM} <command> --help for the options of a command.
   -v, --version      print the version
@@ -37,6 +39,8 @@ const COMMANDS: Record<string, () => Promise<CommandMain>> = {
   sql: async () => (await import('./commands/sql.js')).sqlCommand,
   query: async () => (await import('./commands/sql.js')).sqlCommand,
   reset: async () => (await import('./commands/reset.js')).resetCommand,
+  repair: async () => (await import('./commands/repair.js')).repairCommand,
+  baseline: async () => (await import('./commands/baseline.js')).baselineCommand,
 };
 
 /** Runs the command line and returns the process exit code. */

@@ -72,8 +72,11 @@ export const TRACKING_TABLE_NAMES = Object.keys(TRACKING_TABLES) as TrackingTabl
 /** Tables of earlier tools' layouts that the store folds in (and keeps, renamed). */
 export const LEGACY_TRACKING_TABLE_NAMES = ['_theme_migrations', '_theme_migrations_legacy'] as const;
 
+/** Our own record of repairs, baselines and rollbacks (src/tracking/history.ts). Never rename. */
+export const HISTORY_TABLE_NAME = '_migrations_history';
+
 /** Every table the tool owns, current and legacy: not application tables. */
-export const OWN_TABLE_NAMES: ReadonlySet<string> = new Set([...TRACKING_TABLE_NAMES, ...LEGACY_TRACKING_TABLE_NAMES]);
+export const OWN_TABLE_NAMES: ReadonlySet<string> = new Set([...TRACKING_TABLE_NAMES, ...LEGACY_TRACKING_TABLE_NAMES, HISTORY_TABLE_NAME]);
 
 /** The table that records files of a tier (core, content tiers, entity). */
 export function trackingTableOfTier(tier: string): TrackingTable {
@@ -81,7 +84,7 @@ export function trackingTableOfTier(tier: string): TrackingTable {
 }
 
 /** A file's identity as its tracking row holds it. */
-export function identityOfFile(file: MigrationFile): RowIdentity {
+export function identityOfFile(file: Pick<MigrationFile, 'source' | 'filename'>): RowIdentity {
   const s = file.source;
   return { sourceType: s.sourceType, sourceName: s.sourceName, entity: s.entity, filename: file.filename };
 }
@@ -107,7 +110,7 @@ export function rowKey(row: TrackedRow): string {
 }
 
 /** The key the file's row has (or would have). */
-export function fileKey(file: MigrationFile): string {
+export function fileKey(file: Pick<MigrationFile, 'source' | 'filename'>): string {
   return keyOf(file.source.table, file.source, file.filename);
 }
 

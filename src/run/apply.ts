@@ -139,7 +139,7 @@ async function applyOne(db: Database, schema: string, item: PlannedMigration, lo
           // transaction (a failing statement makes the server skip the rest, COMMIT too).
           // The newline and semicolon close a last statement or line comment left open.
           // The file comes first, so the server's error positions are positions in it.
-          await tx.execAndCommit(`${text}\n;\n${defaults};\n${recordAppliedSql(schema, item.file)}`);
+          await tx.execAndCommit(`${text}\n;\n${defaults};\n${recordAppliedSql(schema, item.file, item.tokenChecksum)}`);
         } catch (error) {
           if (error instanceof DatabaseError) sqlError = error;
           throw error;

@@ -6,9 +6,9 @@ import { openDatabase } from '../db/connect.js';
 import { discover, type DiscoverOptions, type Discovery } from '../discover/project.js';
 import { unusedCoreFolderProblems } from '../discover/core-dir.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
-import { buildPlan, hasErrors, type Plan, type Problem } from '../core/plan.js';
+import { buildPlan, hasErrors, tokensWanted, type Plan, type PlanOptions, type Problem } from '../core/plan.js';
 import { encodingProblems } from '../core/encoding.js';
-import type { MigrationFile } from '../core/types.js';
+import type { MigrationFile, TrackedRow } from '../core/types.js';
 import { MigrateError, type MigrationFailedError } from '../core/errors.js';
 import { adoptChecksums, ensureTrackingSchema, readTracking } from '../tracking/store.js';
 import { executePlan, type Outcomes } from './apply.js';
@@ -118,10 +118,10 @@ function abortError(signal: AbortSignal, failure?: MigrationFailedError): Migrat
  */
 async function loadPlan(db: Database, discovery: Discovery, options: RunOptions, emit: EventSink): Promise<{ plan: Plan; schema: string }> {
   const planOptions = { sampleData: options.sampleData, strictOrder: options.strictOrder, allowMissing: options.allowMissing };
+  const recording = options.command === 'migrate' && !options.dryRun;
   const state = await readTracking(db);
   if (state.ready) {
-    const plan = buildPlan(discovery.files, discovery.sources, state.rows, planOptions);
-    plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
+    const plan = await planWithTokens(discovery, state.rows, planOptions, recording);
     plan.problems.push(...(await fileChecks(options, pendingFiles(plan))));
     return { plan, schema: state.schema };
   }
@@ -141,8 +141,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
         schema = ensured.schema;
         const again = await readTracking(tx, schema);
         if (!again.ready) throw new MigrateError('DATABASE', `tracking tables could not be prepared: ${again.reason}`);
-        const plan = buildPlan(discovery.files, discovery.sources, again.rows, planOptions);
-        plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
+        const plan = await planWithTokens(discovery, again.rows, planOptions, recording);
         const pending = new Set(pendingFiles(plan).map((f) => f.path));
         plan.problems.push(...checked.filter((p) => p.file !== null && pending.has(p.file)));
         planned = plan;
@@ -155,6 +154,24 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
     if (!(error instanceof RollbackPlan)) throw error;
   }
   return { plan: planned!, schema: schema! };
+}
+
+/**
+ * The plan, with the token checksums it needs (see tokensWanted): planned once
+ * without them, and again with them only when some file needs them, so that a
+ * no-op run never loads the scanner.
+ */
+async function planWithTokens(discovery: Discovery, rows: readonly TrackedRow[], planOptions: PlanOptions, recording: boolean): Promise<Plan> {
+  const build = (tokens?: ReadonlyMap<string, string | null>) => {
+    const plan = buildPlan(discovery.files, discovery.sources, rows, planOptions, tokens);
+    plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
+    return plan;
+  };
+  const plan = build();
+  const wanted = tokensWanted(plan, recording);
+  if (wanted.length === 0) return plan;
+  const { tokenChecksums } = await import('../sql/token-checksum.js');
+  return build(await tokenChecksums(wanted));
 }
 
 function pendingFiles(plan: Plan): MigrationFile[] {
