@@ -6,7 +6,8 @@ import { openDatabase } from '../db/connect.js';
 import { discover, type DiscoverOptions, type Discovery } from '../discover/project.js';
 import { unusedCoreFolderProblems } from '../discover/core-dir.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
-import { buildPlan, hasErrors, tokensWanted, type Plan, type PlanOptions, type Problem } from '../core/plan.js';
+import { hasErrors, type Plan, type PlanOptions, type Problem } from '../core/plan.js';
+import { planWithTokens } from '../sql/token-checksum.js';
 import { encodingProblems } from '../core/encoding.js';
 import type { MigrationFile, TrackedRow } from '../core/types.js';
 import { MigrateError, type MigrationFailedError } from '../core/errors.js';
@@ -121,7 +122,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
   const recording = options.command === 'migrate' && !options.dryRun;
   const state = await readTracking(db);
   if (state.ready) {
-    const plan = await planWithTokens(discovery, state.rows, planOptions, recording);
+    const plan = await planRun(discovery, state.rows, planOptions, recording);
     plan.problems.push(...(await fileChecks(options, pendingFiles(plan))));
     return { plan, schema: state.schema };
   }
@@ -141,7 +142,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
         schema = ensured.schema;
         const again = await readTracking(tx, schema);
         if (!again.ready) throw new MigrateError('DATABASE', `tracking tables could not be prepared: ${again.reason}`);
-        const plan = await planWithTokens(discovery, again.rows, planOptions, recording);
+        const plan = await planRun(discovery, again.rows, planOptions, recording);
         const pending = new Set(pendingFiles(plan).map((f) => f.path));
         plan.problems.push(...checked.filter((p) => p.file !== null && pending.has(p.file)));
         planned = plan;
@@ -156,22 +157,11 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
   return { plan: planned!, schema: schema! };
 }
 
-/**
- * The plan, with the token checksums it needs (see tokensWanted): planned once
- * without them, and again with them only when some file needs them, so that a
- * no-op run never loads the scanner.
- */
-async function planWithTokens(discovery: Discovery, rows: readonly TrackedRow[], planOptions: PlanOptions, recording: boolean): Promise<Plan> {
-  const build = (tokens?: ReadonlyMap<string, string | null>) => {
-    const plan = buildPlan(discovery.files, discovery.sources, rows, planOptions, tokens);
-    plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
-    return plan;
-  };
-  const plan = build();
-  const wanted = tokensWanted(plan, recording);
-  if (wanted.length === 0) return plan;
-  const { tokenChecksums } = await import('../sql/token-checksum.js');
-  return build(await tokenChecksums(wanted));
+/** The plan (with the token checksums it needs), and the core folder's problems first. */
+async function planRun(discovery: Discovery, rows: readonly TrackedRow[], planOptions: PlanOptions, recording: boolean): Promise<Plan> {
+  const plan = await planWithTokens(discovery.files, discovery.sources, rows, planOptions, recording);
+  plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
+  return plan;
 }
 
 function pendingFiles(plan: Plan): MigrationFile[] {

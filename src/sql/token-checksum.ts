@@ -2,7 +2,8 @@
 // without what it does not say (comments, whitespace). A licence header, a typo in
 // a comment or a reformatted file keeps its token checksum; one changed token does
 // not. Directive comments (`-- migrate:…`, `-- verify:…`) carry meaning, so they count.
-import type { MigrationFile } from '../core/types.js';
+import type { MigrationFile, Source, TrackedRow } from '../core/types.js';
+import { buildPlan, tokensWanted, type Plan, type PlanOptions } from '../core/plan.js';
 import { checksumOfTokens } from '../core/checksum.js';
 import { fileKey } from '../core/tracking.js';
 import { stripBom } from '../core/text.js';
@@ -43,4 +44,21 @@ export async function tokenChecksums(files: readonly MigrationFile[]): Promise<M
   const parser = await loadParser();
   for (const file of files) sums.set(fileKey(file), tokenChecksumOf(parser, file.content));
   return sums;
+}
+
+/**
+ * The plan, with the token checksums it needs (see tokensWanted): planned once
+ * without them, and again with them only when some file needs them, so that a
+ * no-op run never loads the scanner. `recording`: pending files will be recorded.
+ */
+export async function planWithTokens(
+  files: readonly MigrationFile[],
+  sources: readonly Source[],
+  rows: readonly TrackedRow[],
+  options: PlanOptions,
+  recording: boolean,
+): Promise<Plan> {
+  const plan = buildPlan(files, sources, rows, options);
+  const wanted = tokensWanted(plan, recording);
+  return wanted.length === 0 ? plan : buildPlan(files, sources, rows, options, await tokenChecksums(wanted));
 }

@@ -53,9 +53,11 @@ export async function baselineCommand(argv: string[], env: NodeJS.ProcessEnv): P
       upTo: values['up-to'] ?? null,
       actor: localActor(),
       async confirm(files) {
-        if (!json) {
-          output.out(`🛠️  baseline will record ${files.length} migration(s) as applied in ${config.target.display}, without running them:`);
-          for (const f of files) output.out(`   ${f.path}`);
+        // The list, for the record (and on stderr with --json when someone is asked).
+        if (!json || !values.yes) {
+          const say = json ? output.err : output.out;
+          say(`🛠️  baseline ${values.yes ? 'records' : 'will record'} ${files.length} migration(s) as applied in ${config.target.display}, without running them:`);
+          for (const f of files) say(`   ${f.path}`);
         }
         output.flush();
         return confirmed('Record them?', values.yes ?? false, 'baseline');

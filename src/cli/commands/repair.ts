@@ -68,7 +68,8 @@ export async function repairCommand(argv: string[], env: NodeJS.ProcessEnv): Pro
       file: (values.forget ?? values.accept)!,
       actor: localActor(),
       async confirm(change) {
-        if (!json) for (const line of describe(change, false)) output.out(line);
+        // Shown to whoever is asked (on stderr with --json, where stdout is the document).
+        if (!values.yes) for (const line of describe(change, false)) (json ? output.err : output.out)(line);
         output.flush();
         return confirmed('Make this change?', values.yes ?? false, 'repair');
       },
