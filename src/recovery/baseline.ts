@@ -7,12 +7,11 @@ import type { ResolvedConfig } from '../api/config.js';
 import type { MigrationFile, TrackedRow } from '../core/types.js';
 import { MigrateError } from '../core/errors.js';
 import { fileKey, rowKey } from '../core/tracking.js';
-import { openDatabase } from '../db/connect.js';
 import { discover } from '../discover/project.js';
 import { recordAppliedSql } from '../tracking/store.js';
 import { recordHistory } from '../tracking/history.js';
 import { tokenChecksums } from '../sql/token-checksum.js';
-import { resolveMigration, underLock } from './common.js';
+import { openExisting, resolveMigration, underLock } from './common.js';
 
 export interface BaselineOptions {
   /** The last file to record (a path from the project root, or a bare filename); default: every file. */
@@ -39,7 +38,7 @@ export async function baseline(config: ResolvedConfig, options: BaselineOptions)
     const last = resolveMigration(discovery, options.upTo, false);
     files = files.slice(0, files.findIndex((f) => f === last.file) + 1);
   }
-  const db = await openDatabase(config.target, { scripts: () => discovery.files.map((f) => f.content) });
+  const db = await openExisting(config, discovery);
   try {
     if (files.length === 0) return { database: db.display, files, changed: false, reason: 'the active setup has no migration: nothing to record' };
     const tokens = await tokenChecksums(files);

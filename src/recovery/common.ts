@@ -9,6 +9,7 @@ import { MigrateError } from '../core/errors.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
 import type { ResolvedConfig } from '../api/config.js';
 import { openDatabase } from '../db/connect.js';
+import { embeddedExists } from '../db/pglite.js';
 import { ensureTrackingSchema, readTracking } from '../tracking/store.js';
 import { readHistory, type HistoryRecord } from '../tracking/history.js';
 
@@ -96,6 +97,20 @@ export async function underLock<T>(
 /** The first 12 characters of a checksum, as messages show it; `(none)` for null. */
 export function shortChecksum(checksum: string | null | undefined): string {
   return checksum ? `${checksum.slice(0, 12)}…` : '(none)';
+}
+
+/**
+ * Opens the configured database for a repair or a baseline: one that exists. An
+ * embedded folder that holds no database is refused (opening it would create one).
+ */
+export async function openExisting(config: ResolvedConfig, discovery: Discovery): Promise<Database> {
+  const target = config.target;
+  if (target.kind === 'pglite' && target.dir !== null && !embeddedExists(target.dir)) {
+    throw new MigrateError('CONFIG', `there is no embedded database at ${target.dir}`, {
+      hint: 'Set DATABASE_URL (or MIGRATE_DATABASE_URL) to the database to repair or baseline; opening the folder would create an empty one.',
+    });
+  }
+  return openDatabase(target, { scripts: () => discovery.files.map((f) => f.content) });
 }
 
 /** The history entries of the configured database (none when it has no tracking tables yet). */

@@ -7,11 +7,10 @@ import type { TrackedRow } from '../core/types.js';
 import { MigrateError } from '../core/errors.js';
 import { CHECKSUM_ALGORITHM, TOKEN_CHECKSUM_ALGORITHM } from '../core/checksum.js';
 import { fileKey, rowKey } from '../core/tracking.js';
-import { openDatabase } from '../db/connect.js';
 import { discover } from '../discover/project.js';
 import { keyCondition, tableRef } from '../tracking/store.js';
 import { recordHistory } from '../tracking/history.js';
-import { resolveMigration, underLock, type NamedMigration } from './common.js';
+import { openExisting, resolveMigration, underLock, type NamedMigration } from './common.js';
 
 export type RepairAction = 'forget' | 'accept';
 
@@ -65,7 +64,7 @@ export async function repair(config: ResolvedConfig, options: RepairOptions): Pr
     const { loadParser } = await import('../sql/statements.js');
     newTokenChecksum = tokenChecksumOf(await loadParser(), target.file.content);
   }
-  const db = await openDatabase(config.target, { scripts: () => discovery.files.map((f) => f.content) });
+  const db = await openExisting(config, discovery);
   try {
     const changeOf = (rows: readonly TrackedRow[]): RepairChange => describeChange(options.action, target, rows, newTokenChecksum);
     // A look under the lock (tables prepared, then rolled back), the question, then the change.
