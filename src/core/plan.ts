@@ -49,7 +49,7 @@ export interface PlannedMigration {
   adoptChecksum: boolean;
   /** The file's tracking row, when it has one. */
   row?: TrackedRow;
-  /** The file's token checksum when the caller computed it (see PlanInput.tokenChecksums), else null. */
+  /** The file's token checksum when the caller computed it (buildPlan's `tokenChecksums`), else null. */
   tokenChecksum: string | null;
 }
 
