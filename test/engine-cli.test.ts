@@ -204,7 +204,7 @@ for (const backend of backends) {
       const { cli, root, env } = await setup();
       assert.equal((await cli()).code, 0);
       addFiles(root, { 'migrations/004_pending.sql': 'SELECT 1;\n' });
-      appendFileSync(path.join(root, 'migrations/001_init.sql'), '-- edited\n');
+      appendFileSync(path.join(root, 'migrations/001_init.sql'), 'SELECT 1; -- edited (a token: a comment alone is a cosmetic change)\n');
       rmSync(path.join(root, 'migrations/002_audit.sql'));
       const status = await runCli(['status', '--root', root, '--json', '--no-env-file', '--theme', 't2'], env);
       const byFile = new Map(status.json!.migrations.map((m) => [`${m.tier}:${m.source ?? ''}:${m.filename}`, m.status]));

@@ -21,6 +21,8 @@ Commands:
   restore <backup>   put the database back as it is in a backup of migrate --backup
   rollback           undo the last applied migration(s) with their down files (--steps N, --to FILE)
   production         whether the database is marked as production (--mark / --unmark)
+  repair --forget|--accept <file>  remove, or re-checksum, one migration's tracking row
+  baseline           record the migrations of a database built without this tool as applied
 
 Run ${PROGRAM} <command> --help for the options of a command.
   -v, --version      print the version
@@ -43,6 +45,8 @@ const COMMANDS: Record<string, () => Promise<CommandMain>> = {
   restore: async () => (await import('./commands/restore.js')).restoreCommand,
   rollback: async () => (await import('./commands/rollback.js')).rollbackCommand,
   production: async () => (await import('./commands/production.js')).productionCommand,
+  repair: async () => (await import('./commands/repair.js')).repairCommand,
+  baseline: async () => (await import('./commands/baseline.js')).baselineCommand,
 };
 
 /** Runs the command line and returns the process exit code. */

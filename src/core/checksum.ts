@@ -42,3 +42,22 @@ export function checksumOf(content: string): string {
 export function isKnownAlgorithm(algorithm: string | null): boolean {
   return algorithm === CHECKSUM_ALGORITHM;
 }
+
+/**
+ * Stored in the tracking tables' `token_checksum_algorithm` column: never change its
+ * meaning. SHA-256 of the PostgreSQL scanner's tokens (libpg_query), in order, each
+ * as written, without comments and whitespace except `-- migrate:` / `-- verify:`
+ * directives (see src/sql/token-checksum.ts).
+ */
+export const TOKEN_CHECKSUM_ALGORITHM = 'sha256:pg-scan-tokens:v1';
+
+/** The token checksum of a file's tokens, as TOKEN_CHECKSUM_ALGORITHM defines it. */
+export function checksumOfTokens(tokens: readonly string[]): string {
+  // NUL cannot occur in a token of a file PostgreSQL accepts: an unambiguous separator.
+  return hash('sha256', tokens.join('\u0000'), 'hex');
+}
+
+/** Whether a stored token checksum can be compared with ours (null: the row has none). */
+export function isKnownTokenAlgorithm(algorithm: string | null | undefined): boolean {
+  return algorithm === TOKEN_CHECKSUM_ALGORITHM;
+}

@@ -5,7 +5,7 @@ import type { MigrationFile, Source, TrackedRow } from './types.js';
 import { TRACKING_TABLES, describeRow, fileKey, rowFolderKey, rowKey, sourceFolderKey } from './tracking.js';
 import { leadingNumber } from './naming.js';
 import { filesByFolder, nameFault, numberedAcrossTier, numberGaps, sharedNumbers } from './numbering.js';
-import { isKnownAlgorithm } from './checksum.js';
+import { isKnownAlgorithm, isKnownTokenAlgorithm } from './checksum.js';
 
 /** How bad a problem is: `error` stops a run; `notice` is information only. */
 export type Severity = 'error' | 'warning' | 'notice';
@@ -18,6 +18,7 @@ export type ProblemCode =
   | 'sequence-gap'
   | 'entity-collision'
   | 'modified'
+  | 'cosmetic-change'
   | 'missing'
   | 'out-of-order'
   | 'checksum-adopted'
@@ -49,6 +50,8 @@ export interface PlannedMigration {
   adoptChecksum: boolean;
   /** The file's tracking row, when it has one. */
   row?: TrackedRow;
+  /** The file's token checksum when the caller computed it (buildPlan's `tokenChecksums`), else null. */
+  tokenChecksum: string | null;
 }
 
 export interface Plan {
@@ -85,8 +88,17 @@ export function hasErrors(plan: Plan): boolean {
  * Builds the plan. `files` must already be in execution order; `sources` are the
  * active sources (folders) even when they hold no file, so that rows of an active
  * source whose files were all deleted count as missing, not inactive.
+ * `tokenChecksums` (by fileKey) are the token checksums the caller computed, for the
+ * files tokensWanted names: an applied file whose bytes changed but whose tokens
+ * match its row's is a cosmetic change, not a modification.
  */
-export function buildPlan(files: readonly MigrationFile[], sources: readonly Source[], rows: readonly TrackedRow[], options: PlanOptions): Plan {
+export function buildPlan(
+  files: readonly MigrationFile[],
+  sources: readonly Source[],
+  rows: readonly TrackedRow[],
+  options: PlanOptions,
+  tokenChecksums: ReadonlyMap<string, string | null> = new Map(),
+): Plan {
   const problems: Problem[] = [...namingProblems(files), ...collisionProblems(sources)];
   const rowsByKey = new Map(rows.map((r) => [rowKey(r), r]));
   const filesByKey = new Set(files.map(fileKey));
@@ -103,19 +115,29 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
   const runSampleData = options.sampleDataForced === true || (options.sampleData && options.productionDatabase !== true);
   const items: PlannedMigration[] = [];
   for (const file of files) {
-    const row = rowsByKey.get(fileKey(file));
+    const key = fileKey(file);
+    const row = rowsByKey.get(key);
+    const tokenChecksum = tokenChecksums.get(key) ?? null;
     if (row) {
       const adoptChecksum = row.checksum === null;
       let state: PlannedState = 'applied';
       if (row.checksum !== null && isKnownAlgorithm(row.checksumAlgorithm)) {
-        if (row.checksum !== file.checksum) {
+        if (row.checksum !== file.checksum && tokenChecksum !== null && hasTokenChecksum(row) && row.tokenChecksum === tokenChecksum) {
+          problems.push({
+            severity: 'notice',
+            code: 'cosmetic-change',
+            file: file.path,
+            message: `${file.path} was edited after it was applied, in comments or whitespace only (same tokens): not a change`,
+            hint: null,
+          });
+        } else if (row.checksum !== file.checksum) {
           state = 'modified';
           problems.push({
             severity: 'error',
             code: 'modified',
             file: file.path,
             message: `${file.path} was changed after it was applied (checksum ${row.checksum.slice(0, 12)}… on record, ${file.checksum.slice(0, 12)}… on disk)`,
-            hint: 'Executed migrations must never be modified: restore the file (git checkout) and put the change in a new migration.',
+            hint: 'Executed migrations must never be modified: restore the file (git checkout) and put the change in a new migration; if the edit was deliberate and harmless, record it with `repair --accept <file>`.',
           });
         }
       } else if (row.checksum !== null) {
@@ -135,11 +157,11 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
           hint: null,
         });
       }
-      items.push({ file, state, outOfOrder: false, adoptChecksum, row });
+      items.push({ file, state, outOfOrder: false, adoptChecksum, row, tokenChecksum });
       continue;
     }
     if (file.sampleData && !runSampleData) {
-      items.push({ file, state: 'sample-data-skipped', outOfOrder: false, adoptChecksum: false });
+      items.push({ file, state: 'sample-data-skipped', outOfOrder: false, adoptChecksum: false, tokenChecksum });
       continue;
     }
     const maxApplied = maxAppliedInFolder.get(sourceFolderKey(file.source));
@@ -155,7 +177,7 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
           : 'It will run now; this usually means two branches were merged. Check it does not depend on order.',
       });
     }
-    items.push({ file, state: 'pending', outOfOrder, adoptChecksum: false });
+    items.push({ file, state: 'pending', outOfOrder, adoptChecksum: false, tokenChecksum });
   }
 
   const activeFolders = new Set(sources.map(sourceFolderKey));
@@ -178,6 +200,22 @@ export function buildPlan(files: readonly MigrationFile[], sources: readonly Sou
     });
   }
   return { items, missing, inactive, problems, productionDatabase: options.productionDatabase === true };
+}
+
+/** Whether a row carries a token checksum this version can compare. */
+function hasTokenChecksum(row: TrackedRow): boolean {
+  return row.tokenChecksum != null && isKnownTokenAlgorithm(row.tokenChecksumAlgorithm);
+}
+
+/**
+ * The files whose token checksums the plan needs, from a plan built without them:
+ * files it would record (`recording`: pending), and applied files whose bytes changed
+ * and whose row can be compared by tokens. Empty on a no-op run: no scanner loaded.
+ */
+export function tokensWanted(plan: Plan, recording: boolean): MigrationFile[] {
+  return plan.items
+    .filter((i) => (recording && i.state === 'pending') || (i.state === 'modified' && i.row !== undefined && hasTokenChecksum(i.row)))
+    .map((i) => i.file);
 }
 
 /** Naming rules the engine enforces at run time (db:verify is stricter). */

@@ -81,8 +81,11 @@ export const SETTINGS_TABLE = '_migrations_settings';
 /** Setting keys in SETTINGS_TABLE. Persisted: never change. */
 export const PRODUCTION_SETTING = 'production';
 
-/** The tables the tool writes today: tracking tables and its settings (locked down together). */
-export const CURRENT_OWN_TABLE_NAMES: readonly string[] = [...TRACKING_TABLE_NAMES, SETTINGS_TABLE];
+/** Our own record of repairs, baselines and rollbacks (src/tracking/history.ts). Never rename. */
+export const HISTORY_TABLE_NAME = '_migrations_history';
+
+/** The tables the tool writes today: tracking tables, its settings and its history (locked down together). */
+export const CURRENT_OWN_TABLE_NAMES: readonly string[] = [...TRACKING_TABLE_NAMES, SETTINGS_TABLE, HISTORY_TABLE_NAME];
 
 /** Every table the tool owns, current and legacy: not application tables. */
 export const OWN_TABLE_NAMES: ReadonlySet<string> = new Set([...CURRENT_OWN_TABLE_NAMES, ...LEGACY_TRACKING_TABLE_NAMES]);
@@ -93,7 +96,7 @@ export function trackingTableOfTier(tier: string): TrackingTable {
 }
 
 /** A file's identity as its tracking row holds it. */
-export function identityOfFile(file: MigrationFile): RowIdentity {
+export function identityOfFile(file: Pick<MigrationFile, 'source' | 'filename'>): RowIdentity {
   const s = file.source;
   return { sourceType: s.sourceType, sourceName: s.sourceName, entity: s.entity, filename: file.filename };
 }
@@ -119,7 +122,7 @@ export function rowKey(row: TrackedRow): string {
 }
 
 /** The key the file's row has (or would have). */
-export function fileKey(file: MigrationFile): string {
+export function fileKey(file: Pick<MigrationFile, 'source' | 'filename'>): string {
   return keyOf(file.source.table, file.source, file.filename);
 }
 

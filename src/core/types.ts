@@ -62,6 +62,9 @@ export interface TrackedRow {
   executedAt?: string | null;
   /** How long the file took on the server (`duration_ms`), when recorded. */
   durationMs?: number | null;
+  /** Checksum of the file's tokens (`token_checksum`), for rows recorded since it exists. */
+  tokenChecksum?: string | null;
+  tokenChecksumAlgorithm?: string | null;
 }
 
 /** Where a file stops being valid UTF-8. */

@@ -18,6 +18,7 @@ import { stripBom } from '../core/text.js';
 import { DatabaseError, MigrateError, MigrationFailedError } from '../core/errors.js';
 import { readAllSql, readTracking, removeRecordSql, trackedRowsOf } from '../tracking/store.js';
 import { locateFailure } from '../run/locate-failure.js';
+import { recordHistory } from '../tracking/history.js';
 
 /** How far back: the last `steps` applied migrations, or everything applied after `to` (a path). */
 export type RollbackTarget = { steps: number } | { to: string };
@@ -118,6 +119,8 @@ export interface RollbackOptions {
   confirm?: (plan: RollbackPlan) => Promise<boolean>;
   /** Called as each step starts and ends, for progress output. */
   onStep?: (event: RollbackEvent) => void;
+  /** Who asked, for the history besides the database role (e.g. `alice@laptop`). */
+  actor?: string | null;
 }
 
 export type StepStatus = 'planned' | 'rolled-back' | 'failed' | 'not-run' | 'already-rolled-back';
@@ -173,7 +176,7 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
     for (const s of plan.steps) statuses.set(s, 'not-run');
     const known = new Set(rows.map(rowKey));
     for (const step of plan.steps) {
-      const outcome = await undoOne(db, state.schema, step, known, options.onStep);
+      const outcome = await undoOne(db, state.schema, step, known, options);
       if (outcome instanceof MigrateError) {
         if (outcome instanceof MigrationFailedError) statuses.set(step, 'failed');
         return { ...result, ok: false, error: outcome };
@@ -215,7 +218,7 @@ async function downFileProblems(steps: readonly RollbackStep[]): Promise<Problem
  * rolled back by another runner (skipped); a row that was not there when the plan
  * was made means a runner applied something since, and nothing more is undone.
  */
-async function undoOne(db: Database, schema: string, step: RollbackStep, known: ReadonlySet<string>, onStep: RollbackOptions['onStep']): Promise<'rolled-back' | 'already-rolled-back' | MigrateError> {
+async function undoOne(db: Database, schema: string, step: RollbackStep, known: ReadonlySet<string>, { onStep, actor }: RollbackOptions): Promise<'rolled-back' | 'already-rolled-back' | MigrateError> {
   const file = step.file!;
   const down = file.down!;
   const defaults = db.sessionDefaultsSql;
@@ -236,6 +239,20 @@ async function undoOne(db: Database, schema: string, step: RollbackStep, known: 
         }
         if (!rows.some((r) => rowKey(r) === fileKey(file))) return void (outcome = 'already-rolled-back');
         onStep?.({ type: 'step:start', step });
+        // In the same transaction: a down file that fails leaves no history entry either.
+        await recordHistory(tx, schema, {
+          action: 'rollback',
+          table: step.row.table,
+          sourceType: step.row.sourceType,
+          sourceName: step.row.sourceName,
+          entity: step.row.entity,
+          filename: step.row.filename,
+          oldChecksum: step.row.checksum,
+          newChecksum: null,
+          rowExecutedAt: step.row.executedAt ?? null,
+          actor: actor ?? null,
+          note: `undone by ${down.path}`,
+        });
         try {
           // As the engine applies a file (run/apply.ts): the file first (error positions
           // are positions in it), then the session's defaults and the tracking change, and

@@ -204,7 +204,7 @@ async function applyOne(
           // transaction (a failing statement makes the server skip the rest, COMMIT too).
           // The newline and semicolon close a last statement or line comment left open.
           // The file comes first, so the server's error positions are positions in it.
-          await tx.execAndCommit(`${text}\n;\n${defaults};\n${recordAppliedSql(schema, item.file)}`);
+          await tx.execAndCommit(`${text}\n;\n${defaults};\n${recordAppliedSql(schema, item.file, item.tokenChecksum)}`);
         } catch (error) {
           fileFailed = performance.now();
           if (error instanceof DatabaseError) sqlError = error;

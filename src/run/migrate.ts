@@ -6,10 +6,11 @@ import { openDatabase } from '../db/connect.js';
 import { discover, type DiscoverOptions, type Discovery } from '../discover/project.js';
 import { unusedCoreFolderProblems } from '../discover/core-dir.js';
 import { allEntityOrigins } from '../discover/entity-origins.js';
-import { buildPlan, hasErrors, type Plan, type Problem } from '../core/plan.js';
+import { hasErrors, type Plan, type PlanOptions, type Problem } from '../core/plan.js';
+import { planWithTokens } from '../sql/token-checksum.js';
 import { encodingProblems } from '../core/encoding.js';
 import { orphanDownFileProblems } from '../core/down-files.js';
-import type { MigrationFile } from '../core/types.js';
+import type { MigrationFile, TrackedRow } from '../core/types.js';
 import { MigrateError, type MigrationFailedError } from '../core/errors.js';
 import { adoptChecksums, ensureTrackingSchema, readServerFacts, readTracking } from '../tracking/store.js';
 import { preflightError, type ServerFacts } from '../tracking/preflight.js';
@@ -185,10 +186,10 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
     strictOrder: options.strictOrder,
     allowMissing: options.allowMissing,
   });
+  const recording = options.command === 'migrate' && !options.dryRun;
   const state = await readTracking(db);
   if (state.ready) {
-    const plan = buildPlan(discovery.files, discovery.sources, state.rows, planOptions(state.settings));
-    plan.problems.unshift(...unusedCoreFolderProblems(discovery.core), ...orphanDownFileProblems(discovery.orphanDownFiles));
+    const plan = await planRun(discovery, state.rows, planOptions(state.settings), recording);
     plan.problems.push(...(await fileChecks(options, pendingFiles(plan))));
     return { plan, schema: state.schema, facts: state.facts };
   }
@@ -203,8 +204,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
     // before the settings table existed), or none yet.
     const existing = await readTracking(db, null, { settings: false }).catch(() => null);
     const rows = existing?.ready ? existing.rows : [];
-    const plan = buildPlan(discovery.files, discovery.sources, rows, planOptions(new Map()));
-    plan.problems.unshift(...unusedCoreFolderProblems(discovery.core));
+    const plan = await planRun(discovery, rows, planOptions(new Map()), false);
     return { plan, schema: existing?.ready ? existing.schema : 'public', facts };
   }
 
@@ -222,8 +222,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
         schema = ensured.schema;
         const again = await readTracking(tx, schema);
         if (!again.ready) throw new MigrateError('DATABASE', `tracking tables could not be prepared: ${again.reason}`);
-        const plan = buildPlan(discovery.files, discovery.sources, again.rows, planOptions(again.settings));
-        plan.problems.unshift(...unusedCoreFolderProblems(discovery.core), ...orphanDownFileProblems(discovery.orphanDownFiles));
+        const plan = await planRun(discovery, again.rows, planOptions(again.settings), recording);
         const pending = new Set(pendingFiles(plan).map((f) => f.path));
         plan.problems.push(...checked.filter((p) => p.file !== null && pending.has(p.file)));
         planned = plan;
@@ -236,6 +235,13 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
     if (!(error instanceof RollbackPlan)) throw error;
   }
   return { plan: planned!, schema: schema!, facts };
+}
+
+/** The plan (with the token checksums it needs), and the core folder's problems first. */
+async function planRun(discovery: Discovery, rows: readonly TrackedRow[], planOptions: PlanOptions, recording: boolean): Promise<Plan> {
+  const plan = await planWithTokens(discovery.files, discovery.sources, rows, planOptions, recording);
+  plan.problems.unshift(...unusedCoreFolderProblems(discovery.core), ...orphanDownFileProblems(discovery.orphanDownFiles));
+  return plan;
 }
 
 function pendingFiles(plan: Plan): MigrationFile[] {

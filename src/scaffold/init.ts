@@ -36,6 +36,8 @@ export const APP_SCRIPTS: Readonly<Record<string, string>> = {
   'db:status': 'tiered-migrate status',
   'db:verify': 'tiered-migrate verify',
   'db:new': 'tiered-migrate new',
+  'db:repair': 'tiered-migrate repair',
+  'db:baseline': 'tiered-migrate baseline',
 };
 
 function filesUnder(dir: string): string[] {

@@ -6,9 +6,9 @@
 // empties it) cannot send a tracking row elsewhere or make it fail.
 import type { Queryable } from '../db/driver.js';
 import type { MigrationFile, TrackedRow, TrackingTable } from '../core/types.js';
-import { SETTINGS_TABLE, TRACKING_TABLES, TRACKING_TABLE_NAMES, identityOfFile, type IdentityColumn } from '../core/tracking.js';
+import { HISTORY_TABLE_NAME, SETTINGS_TABLE, TRACKING_TABLES, TRACKING_TABLE_NAMES, identityOfFile, type IdentityColumn } from '../core/tracking.js';
 import { parseServerFacts, serverFactsSql, type ServerFacts } from './preflight.js';
-import { CHECKSUM_ALGORITHM } from '../core/checksum.js';
+import { CHECKSUM_ALGORITHM, TOKEN_CHECKSUM_ALGORITHM } from '../core/checksum.js';
 import { DatabaseError, MigrateError } from '../core/errors.js';
 
 /** An identifier, quoted. */
@@ -56,15 +56,47 @@ CREATE TABLE IF NOT EXISTS ${tableRef(schema, '_entity_migrations')} (
   UNIQUE(entity_name, filename)
 );`;
 
+/**
+ * The token checksum beside the byte checksum (see src/sql/token-checksum.ts), with
+ * its algorithm: nullable, filled for rows recorded from now on. Never change.
+ */
+const TOKEN_COLUMN_NAMES = ['token_checksum', 'token_checksum_algorithm'];
+const tokenColumns = (schema: string, table: TrackingTable) => `ALTER TABLE ${tableRef(schema, table)}
+  ADD COLUMN IF NOT EXISTS token_checksum TEXT,
+  ADD COLUMN IF NOT EXISTS token_checksum_algorithm TEXT;`;
+
 /** Our own nullable columns, added to the documented tables (below). */
-const OWN_COLUMN_NAMES = ['checksum', 'checksum_algorithm', 'duration_ms'];
+const OWN_COLUMN_NAMES = ['checksum', 'checksum_algorithm', 'duration_ms', ...TOKEN_COLUMN_NAMES];
 const ownColumns = (schema: string) =>
   TRACKING_TABLE_NAMES.map(
     (t) => `ALTER TABLE ${tableRef(schema, t)}
   ADD COLUMN IF NOT EXISTS checksum TEXT,
   ADD COLUMN IF NOT EXISTS checksum_algorithm TEXT,
-  ADD COLUMN IF NOT EXISTS duration_ms INTEGER;`,
+  ADD COLUMN IF NOT EXISTS duration_ms INTEGER;
+${tokenColumns(schema, t)}`,
   ).join('\n');
+
+/**
+ * Our own history of changes made to tracking rows outside a run (repair, baseline,
+ * rollback): who, when, what, and the checksums before and after. A persisted
+ * format: add columns, never rename. Written by src/tracking/history.ts.
+ */
+export const historyTableDdl = (schema: string) => `
+CREATE TABLE IF NOT EXISTS ${tableRef(schema, HISTORY_TABLE_NAME)} (
+  id SERIAL PRIMARY KEY,
+  at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  action TEXT NOT NULL,
+  tracking_table TEXT NOT NULL,
+  source_type TEXT,
+  source_name TEXT,
+  entity_name TEXT,
+  filename TEXT NOT NULL,
+  old_checksum TEXT,
+  new_checksum TEXT,
+  row_executed_at TEXT,
+  by TEXT NOT NULL,
+  note TEXT
+);`;
 
 /**
  * One query reads every tracking row (a no-op run costs one round trip), plus a
@@ -80,12 +112,12 @@ export function readAllSql(schema: string | null, options: { settings?: boolean 
     ...TRACKING_TABLE_NAMES.map((table) => {
       const has = new Set(TRACKING_TABLES[table].recorded.map((c) => c.column));
       const column = (name: IdentityColumn['column']) => (has.has(name) ? name : 'NULL::text');
-      return `SELECT '${table}' AS tbl, ${column('source_type')} AS source_type, ${column('source_name')} AS source_name, ${column('entity_name')} AS entity_name, filename, checksum, checksum_algorithm, executed_at::text AS executed_at, duration_ms FROM ${tableRef(schema, table)}`;
+      return `SELECT '${table}' AS tbl, ${column('source_type')} AS source_type, ${column('source_name')} AS source_name, ${column('entity_name')} AS entity_name, filename, checksum, checksum_algorithm, executed_at::text AS executed_at, duration_ms, token_checksum, token_checksum_algorithm FROM ${tableRef(schema, table)}`;
     }),
-    `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL, NULL, NULL WHERE pg_catalog.to_regclass(${sqlLiteral(tableRef(schema, '_theme_migrations'))}) IS NOT NULL`,
-    `SELECT '_schema', NULL, NULL, NULL, (${schemaSql})::text, NULL, NULL, NULL, NULL`,
-    ...(options.settings === false ? [] : [`SELECT '_setting', NULL, NULL, NULL, key, value, NULL, set_at::text, NULL FROM ${tableRef(schema, SETTINGS_TABLE)}`]),
-    `SELECT '_preflight', NULL, NULL, NULL, ${serverFactsSql(schemaSql, (t) => tableRef(schema, t))}, NULL, NULL, NULL, NULL`,
+    `SELECT '_legacy', NULL, NULL, NULL, '', NULL, NULL, NULL, NULL, NULL, NULL WHERE pg_catalog.to_regclass(${sqlLiteral(tableRef(schema, '_theme_migrations'))}) IS NOT NULL`,
+    `SELECT '_schema', NULL, NULL, NULL, (${schemaSql})::text, NULL, NULL, NULL, NULL, NULL, NULL`,
+    ...(options.settings === false ? [] : [`SELECT '_setting', NULL, NULL, NULL, key, value, NULL, set_at::text, NULL, NULL, NULL FROM ${tableRef(schema, SETTINGS_TABLE)}`]),
+    `SELECT '_preflight', NULL, NULL, NULL, ${serverFactsSql(schemaSql, (t) => tableRef(schema, t))}, NULL, NULL, NULL, NULL, NULL, NULL`,
   ].join('\nUNION ALL\n');
 }
 
@@ -104,6 +136,8 @@ interface RawRow {
   checksum_algorithm: string | null;
   executed_at: string | null;
   duration_ms: number | null;
+  token_checksum: string | null;
+  token_checksum_algorithm: string | null;
 }
 
 /**
@@ -159,6 +193,8 @@ export function trackedRowsOf(rows: readonly object[]): TrackedRow[] {
       checksumAlgorithm: r.checksum_algorithm,
       executedAt: r.executed_at,
       durationMs: r.duration_ms,
+      tokenChecksum: r.token_checksum,
+      tokenChecksumAlgorithm: r.token_checksum_algorithm,
     }));
 }
 
@@ -268,7 +304,7 @@ export function sqlLiteral(value: string | null): string {
 }
 
 /** The row's identity: what the table's UNIQUE constraint covers. */
-function keyCondition(file: MigrationFile): string {
+export function keyCondition(file: Pick<MigrationFile, 'source' | 'filename'>): string {
   const id = identityOfFile(file);
   return TRACKING_TABLES[file.source.table].key.map((c) => `${c.column} = ${sqlLiteral(id[c.field])}`).join(' AND ');
 }
@@ -289,14 +325,22 @@ export function removeRecordSql(schema: string, file: MigrationFile): string {
 /**
  * Inserts the file's tracking row. Sent in the same script as the file, so the row
  * and the file commit together; `duration_ms` is measured by the server from the
- * moment it received that script.
+ * moment it received that script (`measured: false`, a file recorded without being
+ * run: NULL). `tokenChecksum`: see src/sql/token-checksum.ts; null leaves it unset.
  */
-export function recordAppliedSql(schema: string, file: MigrationFile): string {
+export function recordAppliedSql(schema: string, file: MigrationFile, tokenChecksum: string | null = null, measured = true): string {
   const id = identityOfFile(file);
   const identity = TRACKING_TABLES[file.source.table].recorded;
-  const duration = `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int`;
-  const columns = [...identity.map((c) => c.column), 'checksum', 'checksum_algorithm', 'duration_ms'];
-  const values = [...identity.map((c) => sqlLiteral(id[c.field])), sqlLiteral(file.checksum), sqlLiteral(CHECKSUM_ALGORITHM), duration];
+  const duration = measured ? `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int` : 'NULL';
+  const columns = [...identity.map((c) => c.column), 'checksum', 'checksum_algorithm', 'duration_ms', 'token_checksum', 'token_checksum_algorithm'];
+  const values = [
+    ...identity.map((c) => sqlLiteral(id[c.field])),
+    sqlLiteral(file.checksum),
+    sqlLiteral(CHECKSUM_ALGORITHM),
+    duration,
+    sqlLiteral(tokenChecksum),
+    sqlLiteral(tokenChecksum === null ? null : TOKEN_CHECKSUM_ALGORITHM),
+  ];
   return `INSERT INTO ${tableRef(schema, file.source.table)} (${columns.join(', ')}) VALUES (${values.join(', ')})`;
 }
 

@@ -5,7 +5,7 @@
 // database is never written, not even the tracking tables.
 import type { Queryable } from '../db/driver.js';
 import type { MigrationFile, Source, TrackedRow } from '../core/types.js';
-import { buildPlan } from '../core/plan.js';
+import { planWithTokens } from '../sql/token-checksum.js';
 import { OWN_TABLE_NAMES, describeRow, rowFolderKey, sourceFolderKey } from '../core/tracking.js';
 import { readTracking } from '../tracking/store.js';
 import type { Corpus } from './corpus.js';
@@ -114,7 +114,8 @@ export async function liveChecks(tx: Queryable, input: LiveInput): Promise<LiveR
     if (older.ready) tracking = older;
   }
   const rows = tracking.ready ? tracking.rows : [];
-  const plan = buildPlan(input.files, input.sources, rows, { sampleData: input.sampleData, strictOrder: false, allowMissing: false });
+  // Token checksums too, so a comment-only edit is no "modified" here either (as for migrate).
+  const plan = await planWithTokens(input.files, input.sources, rows, { sampleData: input.sampleData, strictOrder: false, allowMissing: false }, false);
 
   const applied = new Set<string>();
   const pendingBySource = new Map<string, string[]>();

@@ -35,7 +35,8 @@ ${PROJECT_FLAGS_USAGE}
                      so 10 attempts in about 5 minutes; MIGRATE_LOCK_RETRIES; 0: none)
   --statement-timeout D  statement_timeout of every statement of a file (default none,
                      MIGRATE_STATEMENT_TIMEOUT)` : `
-  --exit-code        exit 1 when anything is pending (a CI gate)`}
+  --exit-code        exit 1 when anything is pending (a CI gate)
+  --history          also list the history of repairs and baselines (who, when, what)`}
   --allow-missing    run even though applied files are missing from disk
   --connect-timeout S  give up a connection attempt after S seconds (default 10; 0: never;
                      MIGRATE_CONNECT_TIMEOUT)
@@ -73,7 +74,7 @@ const MIGRATE_FLAGS = {
   'lock-retries': { type: 'string' },
   'statement-timeout': { type: 'string' },
 } as const;
-const STATUS_FLAGS = { ...COMMON_FLAGS, 'exit-code': { type: 'boolean' } } as const;
+const STATUS_FLAGS = { ...COMMON_FLAGS, 'exit-code': { type: 'boolean' }, history: { type: 'boolean' } } as const;
 /** The parsed flags of migrate and status (each command accepts its own subset). */
 interface Flags {
   root?: string;
@@ -90,6 +91,7 @@ interface Flags {
   'dry-run'?: boolean;
   'strict-order'?: boolean;
   'exit-code'?: boolean;
+  history?: boolean;
   rehearse?: boolean;
   backup?: boolean;
   'backup-in-repo'?: boolean;
@@ -185,8 +187,18 @@ export async function migrateCommand(command: Command, argv: string[], env: Node
         }
         if (!json && !values.quiet) output.out(`🎭 Rehearsal passed: ${rehearsal.summary.pending.length} pending file(s) applied on a shadow`);
       }
-      const onEvent = json ? jsonReporter((t) => output.raw(t)) : humanReporter(output.out, output.err, style, { quiet: values.quiet ?? false, live: output.live });
+      // With --history, the JSON document waits for the history, which joins it as `history`.
+      let document: string | null = null;
+      const writeJson = values.history ? (t: string) => void (document = t) : (t: string) => output.raw(t);
+      const onEvent = json ? jsonReporter(writeJson) : humanReporter(output.out, output.err, style, { quiet: values.quiet ?? false, live: output.live });
       const result = await runResolved(command, config, { ...options, onEvent, signal: stop.signal });
+      if (values.history) {
+        const { historyOf } = await import('../../recovery/common.js');
+        const { historyLines } = await import('../reporters/history.js');
+        const history = result.database !== null ? await historyOf(config) : [];
+        if (json && document !== null) output.raw(`${JSON.stringify({ ...JSON.parse(document), history }, null, 2)}\n`);
+        else if (!json) for (const line of historyLines(history)) output.out(line);
+      }
       output.flush();
       if (stoppedBy) return STOP_SIGNALS[stoppedBy];
       if (!result.ok) return exitCodeFor(result.error?.code ?? 'VALIDATION');

@@ -1,5 +1,6 @@
 // `tiered-migrate rollback [--steps N | --to FILE]` (npm run db:rollback): undoes
 // applied migrations with their down files, newest first, and prints what it undid.
+import { localActor } from '../confirm.js';
 import { createInterface } from 'node:readline/promises';
 import { MigrateError } from '../../core/errors.js';
 import { TRACKING_TABLES } from '../../core/tracking.js';
@@ -64,6 +65,7 @@ export async function rollbackCommand(argv: string[], env: NodeJS.ProcessEnv): P
       target: config.target,
       rollback: target,
       dryRun,
+      actor: localActor(),
       confirm: async (plan) => {
         if (values.yes) return true;
         if (!process.stdin.isTTY) {
