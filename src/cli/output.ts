@@ -106,5 +106,6 @@ export function printError(writeError: (line: string) => void, style: Style, err
   }
   if (error.detail) writeError(`   DETAIL: ${error.detail}`);
   if (error.hint) writeError(error.sqlstate ? `   HINT: ${error.hint}` : `   → ${error.hint}`);
-  if (error.code === 'MIGRATION_FAILED') writeError(style.dim(error.recorded === false ? '   The file was rolled back: nothing of it was applied and it is not recorded. Fix it and run again.' : error.recorded ? '   This attempt was rolled back, but a tracking row for the file exists (written by another process): check what applied it.' : '   This attempt was rolled back: nothing of it was applied.'));
+  if (error.code === 'MIGRATION_FAILED' && error.rolledBack === false) writeError(style.dim('   Not rolled back (a -- migrate:no-transaction file) and not recorded: the hint says what stays applied.'));
+  else if (error.code === 'MIGRATION_FAILED') writeError(style.dim(error.recorded === false ? '   The file was rolled back: nothing of it was applied and it is not recorded. Fix it and run again.' : error.recorded ? '   This attempt was rolled back, but a tracking row for the file exists (written by another process): check what applied it.' : '   This attempt was rolled back: nothing of it was applied.'));
 }

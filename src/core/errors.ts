@@ -99,6 +99,8 @@ export class MigrationFailedError extends MigrateError {
    * not take the migration lock may have made one); null when it could not be read.
    */
   readonly recorded: boolean | null;
+  /** Whether the file's transaction was rolled back (false: a no-transaction file, partly applied). */
+  readonly rolledBack: boolean;
 
   constructor(args: {
     file: string;
@@ -107,10 +109,15 @@ export class MigrationFailedError extends MigrateError {
     sourceLine: string | null;
     pg: PostgresErrorFields;
     recorded?: boolean | null;
+    /** What to do (e.g. which statements of a no-transaction file stay applied). */
+    hint?: string | null;
+    /** False for a no-transaction file: the statements before the failing one stay applied. */
+    rolledBack?: boolean;
     cause?: unknown;
   }) {
     super('MIGRATION_FAILED', args.pg.message, {
       file: args.file,
+      ...(args.hint ? { hint: args.hint } : {}),
       ...(args.line === null ? {} : { line: args.line }),
       ...(args.column === null ? {} : { column: args.column }),
       cause: args.cause,
@@ -121,5 +128,6 @@ export class MigrationFailedError extends MigrateError {
     this.where = args.pg.where;
     this.sourceLine = args.sourceLine;
     this.recorded = args.recorded ?? null;
+    this.rolledBack = args.rolledBack ?? true;
   }
 }

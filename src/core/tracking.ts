@@ -72,8 +72,11 @@ export const TRACKING_TABLE_NAMES = Object.keys(TRACKING_TABLES) as TrackingTabl
 /** Tables of earlier tools' layouts that the store folds in (and keeps, renamed). */
 export const LEGACY_TRACKING_TABLE_NAMES = ['_theme_migrations', '_theme_migrations_legacy'] as const;
 
+/** Claims of no-transaction files being applied (src/tracking/claims.ts). Persisted name: never change. */
+export const CLAIMS_TABLE_NAME = '_migrations_claims';
+
 /** Every table the tool owns, current and legacy: not application tables. */
-export const OWN_TABLE_NAMES: ReadonlySet<string> = new Set([...TRACKING_TABLE_NAMES, ...LEGACY_TRACKING_TABLE_NAMES]);
+export const OWN_TABLE_NAMES: ReadonlySet<string> = new Set([...TRACKING_TABLE_NAMES, ...LEGACY_TRACKING_TABLE_NAMES, CLAIMS_TABLE_NAME]);
 
 /** The table that records files of a tier (core, content tiers, entity). */
 export function trackingTableOfTier(tier: string): TrackingTable {

@@ -68,6 +68,19 @@ export interface Database extends Queryable {
   cancel(): Promise<void>;
   /** Ends the connection, unless the caller owns it (then this is a no-op). */
   close(): Promise<void>;
+  /**
+   * Opens a second connection to the same target, closed by its caller: for work
+   * that must go on while this connection is busy in a long statement (the claim
+   * heartbeat of a no-transaction file). Absent where there is no such target
+   * (an embedded database, a caller's client whose parameters are unknown).
+   */
+  openSibling?(): Promise<Database>;
+  /**
+   * True when no other runner can reach this database while it is open (PGlite:
+   * one process, under a folder lock): what another runner left behind is from a
+   * runner that is gone.
+   */
+  readonly soleRunner?: boolean;
 }
 
 /**

@@ -154,5 +154,7 @@ export function wrapPglite(db: PgliteLike, options: { display: string; close: ()
     // The run stops before its next file instead.
     async cancel() {},
     close: options.close,
+    // One process holds the folder (or the in-memory instance): no other runner exists.
+    soleRunner: true,
   };
 }

@@ -18,8 +18,10 @@ import { countAllSql, readAllSql, recordAppliedSql, recordedCheckSql, trackedRow
 import { locateFailure } from './locate-failure.js';
 import { stripBom } from '../core/text.js';
 import type { EventSink } from './events.js';
+import { isNoTransaction } from '../sql/directives.js';
+import { applyOutsideTransaction } from './no-transaction.js';
 
-export type Outcomes = Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>;
+export type Outcomes = Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; notes?: string[] }>;
 
 /** Bounds of a follower's pause between two looks at the leader's progress. */
 const FOLLOW_PAUSE_MS = { min: 20, max: 250 };
@@ -71,7 +73,10 @@ export async function executePlan(
       role = 'try';
       continue;
     }
-    const step = await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', emit, outcomes);
+    // A `-- migrate:no-transaction` file has its own protocol (a claim, no transaction held while it runs).
+    const step = isNoTransaction(item.file.content)
+      ? await applyOutsideTransaction(db, schema, item, emit, outcomes, signal)
+      : await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', emit, outcomes);
     if (step === 'applied') {
       role = 'lead';
       i++;

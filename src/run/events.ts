@@ -31,6 +31,12 @@ export type RunEvent =
   | { type: 'file:sample-data-skipped'; item: PlannedMigration }
   | { type: 'file:would-run'; item: PlannedMigration }
   | { type: 'file:error'; item: PlannedMigration; error: MigrateError; durationMs: number }
+  /**
+   * Something a no-transaction file's run did besides its statements: an INVALID
+   * index its CREATE INDEX CONCURRENTLY left behind on an earlier try, dropped so
+   * the statement builds it again; a claim of a runner that stopped answering, taken over.
+   */
+  | { type: 'file:note'; item: PlannedMigration; kind: 'invalid-index-dropped' | 'claim-taken-over'; message: string }
   | { type: 'done'; result: RunResult };
 
 export type MigrationStatus = 'applied' | 'skipped' | 'pending' | 'failed' | 'sample-data-skipped' | 'modified' | 'missing' | 'inactive';
@@ -50,6 +56,8 @@ export interface MigrationOutcome {
   durationMs: number | null;
   /** When it was applied (`executed_at` of its tracking row, read before the run); null when not applied before this run. */
   appliedAt: string | null;
+  /** What the run did besides the file's statements (file:note events), when anything. */
+  notes?: string[];
 }
 
 export interface ErrorReport {
@@ -64,6 +72,8 @@ export interface ErrorReport {
   sourceLine?: string | null;
   /** For a failed file: whether a tracking row for it exists after the rollback (null: unknown). */
   recorded?: boolean | null;
+  /** Present, false, when the failed file ran outside a transaction: its earlier statements stay applied. */
+  rolledBack?: false;
 }
 
 export interface RunResult {

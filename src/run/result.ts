@@ -38,13 +38,14 @@ export function errorReport(error: MigrateError): ErrorReport {
     hint: failed?.pgHint ?? error.hint,
     sourceLine: failed?.sourceLine ?? null,
     ...(failed ? { recorded: failed.recorded } : {}),
+    ...(failed && !failed.rolledBack ? { rolledBack: false as const } : {}),
   };
 }
 
 export function buildResult(
   options: { command: Command; database: string | null },
   plan: Plan | null,
-  outcomes: ReadonlyMap<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null }>,
+  outcomes: ReadonlyMap<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; notes?: string[] }>,
   error: MigrateError | null,
 ): RunResult {
   const migrations: MigrationOutcome[] = [];
@@ -72,6 +73,7 @@ export function buildResult(
             ? (item.row?.durationMs ?? null)
             : null,
       appliedAt: item.row?.executedAt ?? null,
+      ...(outcome?.notes?.length ? { notes: outcome.notes } : {}),
     });
   }
   if (plan) {

@@ -239,12 +239,13 @@ export function recordedCheckSql(schema: string, file: MigrationFile): string {
 /**
  * Inserts the file's tracking row. Sent in the same script as the file, so the row
  * and the file commit together; `duration_ms` is measured by the server from the
- * moment it received that script.
+ * moment it received that script, unless `durationMs` (measured by the runner: a
+ * no-transaction file's statements run before the row's own transaction) is given.
  */
-export function recordAppliedSql(schema: string, file: MigrationFile): string {
+export function recordAppliedSql(schema: string, file: MigrationFile, durationMs?: number): string {
   const id = identityOfFile(file);
   const identity = TRACKING_TABLES[file.source.table].recorded;
-  const duration = `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int`;
+  const duration = durationMs === undefined ? `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int` : String(Math.round(durationMs));
   const columns = [...identity.map((c) => c.column), 'checksum', 'checksum_algorithm', 'duration_ms'];
   const values = [...identity.map((c) => sqlLiteral(id[c.field])), sqlLiteral(file.checksum), sqlLiteral(CHECKSUM_ALGORITHM), duration];
   return `INSERT INTO ${tableRef(schema, file.source.table)} (${columns.join(', ')}) VALUES (${values.join(', ')})`;

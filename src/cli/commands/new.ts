@@ -20,6 +20,8 @@ Options:
   --entity NAME    an entity's migrations; needs --theme or --plugin
   --table NAME     the template's table (default: the entity, else the description
                    without a leading "create"/"add")
+  --no-transaction a -- migrate:no-transaction file (runs outside a transaction,
+                   statement by statement) with a CREATE INDEX CONCURRENTLY template
   --root DIR       project root (default: current folder)
   --core-dir DIR   the core folder of a fork of the core (a new core file goes there)
   --no-env-file    ignore .env files (read for NEXT_PUBLIC_ACTIVE_THEME)
@@ -41,6 +43,7 @@ export async function newCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
       plugin: { type: 'string' },
       entity: { type: 'string' },
       table: { type: 'string' },
+      'no-transaction': { type: 'boolean' },
       root: { type: 'string' },
       'core-dir': { type: 'string' },
       'no-env-file': { type: 'boolean' },
@@ -63,6 +66,7 @@ export async function newCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
     plugin: v.plugin,
     entity: v.entity,
     table: v.table,
+    noTransaction: v['no-transaction'],
     activeTheme: config.env.NEXT_PUBLIC_ACTIVE_THEME || undefined,
   });
   process.stdout.write(`${relative}\n`);

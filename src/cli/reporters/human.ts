@@ -200,6 +200,9 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
         write(isCore(event.item) ? `✅ Successfully executed ${name} ${took}` : `✅ ${name} executed successfully ${took}`);
         break;
       }
+      case 'file:note':
+        write(style.yellow(`🛠️  ${event.item.file.filename}: ${event.message}`));
+        break;
       case 'file:error':
         writeError(style.red(`❌ Failed executing ${event.item.file.path} (${formatMs(event.durationMs)})`));
         break;
