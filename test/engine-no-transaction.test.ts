@@ -172,7 +172,34 @@ async function checkConcurrentOutcome(url: string): Promise<void> {
   });
 }
 
-test('eight runners at once on a corpus with no-transaction files in the middle: each file once, indexes valid, within the bound', async (t) => {
+test('a long statement keeps its claim alive: the heartbeat comes from a second connection while the first is busy', { timeout: 60_000 }, async (t) => {
+  if (server.skipReason) return t.skip(server.skipReason);
+  const db = await server.createDatabase();
+  const root = writeProject({ ...THEME, 'migrations/001_slow.sql': '-- migrate:no-transaction\nSELECT pg_sleep(5);\n' });
+  const watcher = await connectForTest(db.url);
+  try {
+    const run = runCli(['migrate', '--root', root, '--json', '--no-env-file'], { DATABASE_URL: db.url, NEXT_PUBLIC_ACTIVE_THEME: 't1' });
+    let finished = false;
+    void run.then(() => (finished = true));
+    let longest = 0;
+    while (!finished) {
+      const rows = await watcher
+        .query<{ beat: number }>('SELECT extract(epoch FROM heartbeat_at - claimed_at)::float8 AS beat FROM _migrations_claims')
+        .then((r) => r.rows, () => []);
+      for (const r of rows) longest = Math.max(longest, Number(r.beat));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const result = await run;
+    assert.equal(result.code, 0, JSON.stringify(result.json?.error));
+    assert.ok(longest >= 1.5, `the claim's heartbeat moved ${longest} s past its claim during a 5 s statement`);
+  } finally {
+    await watcher.close();
+    removeProject(root);
+    await db.drop();
+  }
+});
+
+test('eight runners at once on a corpus with no-transaction files in the middle: each file once, indexes valid, within the bound', { timeout: 120_000 }, async (t) => {
   if (server.skipReason) return t.skip(server.skipReason);
   const db = await server.createDatabase();
   const root = writeProject(concurrentCorpus());
@@ -185,7 +212,7 @@ test('eight runners at once on a corpus with no-transaction files in the middle:
   }
 });
 
-test('the same eight runners through PgBouncer in transaction mode (two server connections)', async (t) => {
+test('the same eight runners through PgBouncer in transaction mode (two server connections)', { timeout: 120_000 }, async (t) => {
   const reason = server.skipReason ?? pgbouncerUnavailable();
   if (reason) return t.skip(reason);
   const db = await server.createDatabase();

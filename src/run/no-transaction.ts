@@ -110,8 +110,11 @@ export async function applyOutsideTransaction(
     }
     if (done < spans.length) {
       // Stopped between two statements: by the signal, or because the claim was taken over.
-      if (signal?.aborted) return 'aborted';
-      const pg = syntheticPg('the claim on this file was taken over by another runner (this runner\'s heartbeat stopped for too long)');
+      const pg = syntheticPg(
+        signal?.aborted
+          ? `stopped before statement ${done + 1} of ${spans.length}`
+          : "the claim on this file was taken over by another runner (this runner's heartbeat stopped for too long)",
+      );
       return failed(parser, item, text, spans, done, spans[done]!, pg, null, performance.now() - started, emit, outcomes, notes);
     }
   } finally {
