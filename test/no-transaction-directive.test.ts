@@ -8,6 +8,7 @@ import { isNoTransaction } from '../src/sql/directives.js';
 import { sqlFileProblems } from '../src/sql/file-checks.js';
 import { baseProjects, body, check, migrationFile, places } from './fixtures/verify/helpers.js';
 import { runCli, themeConfig } from './support/project.js';
+import { verify } from '../src/api/verify.js';
 
 const M = 'migrations/002_x.sql';
 const DIRECTIVE = '-- migrate:no-transaction';
@@ -79,4 +80,22 @@ test('db:new --no-transaction writes the directive and a concurrent index templa
   assert.equal(isNoTransaction(text), true);
   const refused = await runCli(['new', '--root', root, '--no-env-file', '--no-transaction', 'sample', 'data'], {});
   assert.equal(refused.code, 2, refused.stderr);
+});
+
+test('verify --fresh --idempotency runs a no-transaction file as the engine does, and a second run of it statement by statement', async () => {
+  const root = baseProjects()({
+    'contents/themes/t1/config/theme.config.ts': themeConfig([]),
+    'migrations/002_notes.sql': body('002_notes.sql', 'CREATE TABLE IF NOT EXISTS notes (id INT, title TEXT);'),
+    'migrations/003_index.sql': body('003_index.sql', DIRECTIVE, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_notes_title ON notes (title);'),
+    // Its second statement fails on a second run (the rules flag it too; the shadow proves it).
+    'migrations/004_index.sql': body('004_index.sql', DIRECTIVE, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_notes_id ON notes (id);', 'CREATE TABLE once_only (id INT);'),
+  });
+  const report = await verify({ root, theme: 't1', coreDir: 'migrations', noDatabase: true, fresh: true, idempotency: true });
+  const shadow = report.findings.filter((f) => f.rule === 'fresh' || f.rule === 'idempotency');
+  assert.deepEqual(
+    shadow.map((f) => `${f.rule} ${f.file}:${f.line}`),
+    ['idempotency migrations/004_index.sql:6'],
+  );
+  assert.match(shadow[0]!.message, /fails when run a second time: relation "once_only" already exists/);
+  assert.equal(report.shadow?.setups[0]?.applied, 4);
 });
