@@ -33,6 +33,9 @@ test('file checks: a statement that needs no transaction is an error naming the 
     [`outside-transaction ${M}:5:1: CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and this file runs in one`, `outside-transaction ${M}:6:1: VACUUM cannot run inside a transaction block, and this file runs in one`],
   );
   assert.match(problems[0]!.hint!, /-- migrate:no-transaction/);
+  // The first statement of a file: placed at its first word, after the header comments it spans.
+  const first = migrationFile(M, body('002_x.sql', '/* why */ -- and how', 'REINDEX TABLE CONCURRENTLY t;'));
+  assert.deepEqual((await sqlFileProblems([first])).map((p) => p.message.split(': ')[0]), [`${M}:5:1`]);
 
   const withDirective = migrationFile(M, body('002_x.sql', DIRECTIVE, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_t_c ON t (c);', 'VACUUM t;'));
   assert.deepEqual(await sqlFileProblems([withDirective]), []);

@@ -21,7 +21,7 @@ import { charPositionToIndex, lineColumnAtIndex, SourceText } from '../core/posi
 import { stripBom } from '../core/text.js';
 import { recordAppliedSql, recordedCheckSql } from '../tracking/store.js';
 import { beatClaim, releaseClaimSql, tryClaim } from '../tracking/claims.js';
-import { loadParser, splitStatementsSync, SqlSyntaxError, type StatementParser, type StatementSpan } from '../sql/statements.js';
+import { firstTokenIndex, loadParser, splitStatementsSync, SqlSyntaxError, type StatementParser, type StatementSpan } from '../sql/statements.js';
 import { as } from '../verify/ast.js';
 import type { EventSink } from './events.js';
 import type { Outcomes } from './apply.js';
@@ -220,18 +220,6 @@ async function dropInvalidIndex(db: Database, span: StatementSpan): Promise<stri
 /** PostgreSQL-shaped fields for a failure the server did not report. */
 function syntheticPg(message: string): PostgresErrorFields {
   return { message, sqlstate: null, detail: null, hint: null, position: null, where: null, internalPosition: null, internalQuery: null };
-}
-
-/** UTF-16 index of the statement's first token (a span starts after the previous semicolon: blanks and comments included). */
-function firstTokenIndex(parser: StatementParser, text: string, span: StatementSpan): number {
-  const statement = text.slice(span.start, span.end);
-  try {
-    const first = parser.scanSync(statement).tokens.find((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT');
-    if (first) return span.start + new SourceText(statement).indexOfByte(first.start);
-  } catch {
-    // The scanner refused what the parser read: the span's start is close enough.
-  }
-  return span.start + (statement.length - statement.trimStart().length);
 }
 
 /** The failure of the statement `failing` (after `done` statements succeeded), reported and recorded in `outcomes`. */

@@ -4,7 +4,7 @@
 // for all; files the lexical pre-filter clears (usually all) never load the parser.
 import type { MigrationFile } from '../core/types.js';
 import type { Problem } from '../core/plan.js';
-import { loadParser } from './statements.js';
+import { firstTokenIndex, loadParser } from './statements.js';
 import { mayNeedParser } from './statement-starts.js';
 import { describeClientFeature, readScript } from './psql-features.js';
 import { transactionControlProblems } from './transaction-control.js';
@@ -35,7 +35,7 @@ export async function sqlFileProblems(files: readonly MigrationFile[]): Promise<
         for (const span of spans) {
           const what = outsideTransactionOnly(span.node, kindOf(span.node));
           if (!what) continue;
-          const at = lineColumnAtIndex(text, span.start + (text.slice(span.start).length - text.slice(span.start).trimStart().length));
+          const at = lineColumnAtIndex(text, firstTokenIndex(parser, text, span));
           problems.push({
             severity: 'error',
             code: 'outside-transaction',

@@ -8,7 +8,7 @@ import { DatabaseError } from '../../core/errors.js';
 import { stripBom } from '../../core/text.js';
 import { lineColumnAtIndex } from '../../core/position.js';
 import { locateFailure } from '../../run/locate-failure.js';
-import { splitStatements } from '../../sql/statements.js';
+import { firstTokenIndex, loadParser, splitStatements } from '../../sql/statements.js';
 import type { Finding } from '../types.js';
 import { RULE_SEVERITY } from '../types.js';
 import { describeChange, diffCatalog, snapshotCatalog, type CatalogChange } from './catalog.js';
@@ -39,12 +39,13 @@ export async function secondRun(db: Database, file: MigrationFile): Promise<Find
     // Cannot run in a transaction, so not rolled back: its statements one by one, as the
     // engine re-runs the file after a failure (the shadow is thrown away afterwards).
     const before = await snapshotCatalog(db);
+    const parser = await loadParser();
     for (const span of await splitStatements(text)) {
       try {
         await db.exec(text.slice(span.start, span.end));
       } catch (error) {
         if (!(error instanceof DatabaseError)) throw error;
-        const at = lineColumnAtIndex(text, span.start + (text.slice(span.start, span.end).length - text.slice(span.start, span.end).trimStart().length));
+        const at = lineColumnAtIndex(text, firstTokenIndex(parser, text, span));
         return {
           rule: 'idempotency',
           severity: RULE_SEVERITY.idempotency,
