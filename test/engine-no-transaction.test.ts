@@ -105,9 +105,6 @@ for (const backend of backends) {
         assert.ok(row!.duration_ms >= 1, String(row!.duration_ms));
       });
 
-      const third = await cli();
-      assert.equal(third.code, 0);
-      assert.ok(third.json!.migrations.every((m) => m.status === 'skipped'));
     });
 
     test("a claim whose runner stopped answering (SIGKILL) is taken over, and said so", async () => {
@@ -175,7 +172,7 @@ async function checkConcurrentOutcome(url: string): Promise<void> {
 test('a long statement keeps its claim alive: the heartbeat comes from a second connection while the first is busy', { timeout: 60_000 }, async (t) => {
   if (server.skipReason) return t.skip(server.skipReason);
   const db = await server.createDatabase();
-  const root = writeProject({ ...THEME, 'migrations/001_slow.sql': '-- migrate:no-transaction\nSELECT pg_sleep(5);\n' });
+  const root = writeProject({ ...THEME, 'migrations/001_slow.sql': '-- migrate:no-transaction\nSELECT pg_sleep(3.5);\n' });
   const watcher = await connectForTest(db.url);
   try {
     const run = runCli(['migrate', '--root', root, '--json', '--no-env-file'], { DATABASE_URL: db.url, NEXT_PUBLIC_ACTIVE_THEME: 't1' });
@@ -191,7 +188,7 @@ test('a long statement keeps its claim alive: the heartbeat comes from a second 
     }
     const result = await run;
     assert.equal(result.code, 0, JSON.stringify(result.json?.error));
-    assert.ok(longest >= 1.5, `the claim's heartbeat moved ${longest} s past its claim during a 5 s statement`);
+    assert.ok(longest >= 1.5, `the claim's heartbeat moved ${longest} s past its claim during a 3.5 s statement`);
   } finally {
     await watcher.close();
     removeProject(root);
