@@ -108,6 +108,8 @@ export class MigrationFailedError extends MigrateError {
    * not take the migration lock may have made one); null when it could not be read.
    */
   readonly recorded: boolean | null;
+  /** Whether the file's transaction was rolled back (false: a no-transaction file, partly applied). */
+  readonly rolledBack: boolean;
 
   constructor(args: {
     file: string;
@@ -116,12 +118,15 @@ export class MigrationFailedError extends MigrateError {
     sourceLine: string | null;
     pg: PostgresErrorFields;
     recorded?: boolean | null;
-    /** What to do about it, computed from the corpus (src/run/hints.ts); PostgreSQL's own hint is `pgHint`. */
+    /** What to do about it: computed from the corpus (src/run/hints.ts), the limits, or which statements of a no-transaction file stay applied. PostgreSQL's own hint is `pgHint`. */
     hint?: string | null;
+    /** False for a no-transaction file: the statements before the failing one stay applied. */
+    rolledBack?: boolean;
     cause?: unknown;
   }) {
     super('MIGRATION_FAILED', args.pg.message, {
       file: args.file,
+      ...(args.hint ? { hint: args.hint } : {}),
       ...(args.line === null ? {} : { line: args.line }),
       ...(args.column === null ? {} : { column: args.column }),
       ...(args.hint ? { hint: args.hint } : {}),
@@ -133,5 +138,6 @@ export class MigrationFailedError extends MigrateError {
     this.where = args.pg.where;
     this.sourceLine = args.sourceLine;
     this.recorded = args.recorded ?? null;
+    this.rolledBack = args.rolledBack ?? true;
   }
 }

@@ -25,6 +25,8 @@ export type ProblemCode =
   | 'checksum-unverifiable'
   | 'sample-data-skipped'
   | 'transaction-control'
+  | 'outside-transaction'
+  | 'no-transaction-unparsed'
   | 'unused-core-folder'
   | 'encoding'
   | 'psql-feature'

@@ -84,8 +84,11 @@ export const PRODUCTION_SETTING = 'production';
 /** Our own record of repairs, baselines and rollbacks (src/tracking/history.ts). Never rename. */
 export const HISTORY_TABLE_NAME = '_migrations_history';
 
-/** The tables the tool writes today: tracking tables, its settings and its history (locked down together). */
-export const CURRENT_OWN_TABLE_NAMES: readonly string[] = [...TRACKING_TABLE_NAMES, SETTINGS_TABLE, HISTORY_TABLE_NAME];
+/** Claims of no-transaction files being applied (src/tracking/claims.ts). Persisted name: never change. */
+export const CLAIMS_TABLE_NAME = '_migrations_claims';
+
+/** The tables the tool writes today: tracking tables, its settings, history and claims (locked down together). */
+export const CURRENT_OWN_TABLE_NAMES: readonly string[] = [...TRACKING_TABLE_NAMES, SETTINGS_TABLE, HISTORY_TABLE_NAME, CLAIMS_TABLE_NAME];
 
 /** Every table the tool owns, current and legacy: not application tables. */
 export const OWN_TABLE_NAMES: ReadonlySet<string> = new Set([...CURRENT_OWN_TABLE_NAMES, ...LEGACY_TRACKING_TABLE_NAMES]);

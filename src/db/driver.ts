@@ -85,6 +85,19 @@ export interface Database extends Queryable {
   close(): Promise<void>;
   /** The embedded database only: its data directory as a gzipped tarball (PGlite's own dump), for `migrate --backup`. */
   dumpDataDir?(): Promise<Blob>;
+  /**
+   * Opens a second connection to the same target, closed by its caller: for work
+   * that must go on while this connection is busy in a long statement (the claim
+   * heartbeat of a no-transaction file). Absent where there is no such target
+   * (an embedded database, a caller's client whose parameters are unknown).
+   */
+  openSibling?(): Promise<Database>;
+  /**
+   * True when no other runner can reach this database while it is open (PGlite:
+   * one process, under a folder lock): what another runner left behind is from a
+   * runner that is gone.
+   */
+  readonly soleRunner?: boolean;
 }
 
 /**

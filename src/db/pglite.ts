@@ -177,5 +177,7 @@ export function wrapPglite(db: PgliteLike, options: { display: string; close: ()
     close: options.close,
     // A caller's instance of the PgliteLike shape may lack it; then --backup says so.
     ...('dumpDataDir' in db && typeof db.dumpDataDir === 'function' ? { dumpDataDir: () => (db as PGliteInstance).dumpDataDir('gzip') } : {}),
+    // One process holds the folder (or the in-memory instance): no other runner exists.
+    soleRunner: true,
   };
 }

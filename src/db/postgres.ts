@@ -97,6 +97,8 @@ export type PgClientLike = Pick<pg.Client, 'query'> & { end?: () => Promise<void
  */
 export function wrapPgClient(connected: PgClientLike, options: { display: string; clean: (s: string) => string; owned: boolean }): Database {
   const { display, clean } = options;
+  // What node-postgres connected with (absent on a client-like object of the caller's).
+  const parameters = (connected as { connectionParameters?: pg.ClientConfig }).connectionParameters;
 
   const wrap = async <T>(op: () => Promise<T>, completed: () => number | null = () => null): Promise<T> => {
     try {
@@ -195,5 +197,20 @@ export function wrapPgClient(connected: PgClientLike, options: { display: string
     async close() {
       if (options.owned) await connected.end?.().catch(() => undefined);
     },
+    ...(parameters ? { openSibling: () => openSibling(parameters, display, clean) } : {}),
   };
+}
+
+/** A new connection with the parameters of an open one (its URL, password and application name included). */
+async function openSibling(parameters: pg.ClientConfig, display: string, clean: (s: string) => string): Promise<Database> {
+  const client = new pg.Client(parameters);
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    if (isServerError(error)) throw toDatabaseError(error, clean);
+    throw new MigrateError('CONNECTION', `cannot open a second connection to ${display}: ${clean(String((error as Error)?.message ?? error))}`);
+  }
+  return wrapPgClient(client, { display, clean, owned: true });
 }

@@ -56,7 +56,7 @@ export async function baseline(config: ResolvedConfig, options: BaselineOptions)
     if (!(await options.confirm(files))) return { database: db.display, files, changed: false, reason: 'not confirmed' };
     await underLock(db, discovery, true, async (tx, schema, rows) => {
       refuseRecorded(rows);
-      await tx.exec(files.map((f) => `${recordAppliedSql(schema, f, tokens.get(fileKey(f)) ?? null, false)};`).join('\n'));
+      await tx.exec(files.map((f) => `${recordAppliedSql(schema, f, tokens.get(fileKey(f)) ?? null, 'none')};`).join('\n'));
       for (const f of files) {
         await recordHistory(tx, schema, {
           action: 'baseline',

@@ -22,7 +22,10 @@ import { DEFAULT_LIMITS, limitsSql, retryPauseMs, type Limits } from '../core/li
 import { lockObserver, type LockBlocker, type LockObserver } from './lock-watch.js';
 import { LOCK_NOT_AVAILABLE, limitHint, pauseUnlessAborted } from './lock-retry.js';
 
-export type Outcomes = Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; lockWaits?: LockWait[] }>;
+import { isNoTransaction } from '../sql/directives.js';
+import { applyOutsideTransaction } from './no-transaction.js';
+
+export type Outcomes = Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; lockWaits?: LockWait[]; notes?: string[] }>;
 
 /** Bounds of a follower's pause between two looks at the leader's progress. */
 const FOLLOW_PAUSE_MS = { min: 20, max: 250 };
@@ -108,7 +111,10 @@ async function applyItems(
       role = 'try';
       continue;
     }
-    const step = await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', { limits, ...file }, emit, outcomes, items);
+    // A `-- migrate:no-transaction` file has its own protocol (a claim, no transaction held while it runs).
+    const step = isNoTransaction(item.file.content)
+      ? await applyOutsideTransaction(db, schema, item, emit, outcomes, signal)
+      : await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', { limits, ...file }, emit, outcomes, items);
     if (step === 'applied') {
       role = 'lead';
       i++;

@@ -64,6 +64,12 @@ export type RunEvent =
   | ({ type: 'file:lock-timeout'; item: PlannedMigration } & LockWait)
   /** The pause after a lock timeout is over: the file is tried again (file:lock-wait, file:start… follow). */
   | { type: 'file:retry'; item: PlannedMigration; attempt: number; attempts: number }
+  /**
+   * Something a no-transaction file's run did besides its statements: an INVALID
+   * index its CREATE INDEX CONCURRENTLY left behind on an earlier try, dropped so
+   * the statement builds it again; a claim of a runner that stopped answering, taken over.
+   */
+  | { type: 'file:note'; item: PlannedMigration; kind: 'invalid-index-dropped' | 'claim-taken-over'; message: string }
   | { type: 'done'; result: RunResult };
 
 /** How a backup is made: pg_dump's custom format (a server), PGlite's dump of its data directory (embedded). */
@@ -99,6 +105,8 @@ export interface MigrationOutcome {
   appliedAt: string | null;
   /** Attempts of this run that timed out waiting for a lock; absent when there was none. */
   lockWaits?: LockWait[];
+  /** What the run did besides the file's statements (file:note events), when anything. */
+  notes?: string[];
 }
 
 export interface ErrorReport {
@@ -115,6 +123,8 @@ export interface ErrorReport {
   sourceLine?: string | null;
   /** For a failed file: whether a tracking row for it exists after the rollback (null: unknown). */
   recorded?: boolean | null;
+  /** Present, false, when the failed file ran outside a transaction: its earlier statements stay applied. */
+  rolledBack?: false;
 }
 
 export interface RunResult {

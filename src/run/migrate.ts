@@ -158,7 +158,9 @@ async function settleDatabase(db: Database, schema: string, loaded: LoadedPlan, 
 /** The run was stopped from outside (Ctrl-C, SIGTERM, the API's AbortSignal). */
 function abortError(signal: AbortSignal, failure?: MigrationFailedError): MigrateError {
   const reason = signal.reason instanceof Error ? signal.reason.message : typeof signal.reason === 'string' ? signal.reason : 'aborted';
-  return new MigrateError('ABORTED', `run stopped (${reason})${failure ? `: ${failure.file} was rolled back and not recorded` : ''}`, {
+  // A no-transaction file is not rolled back: its statements before the stop stay applied.
+  const what = failure?.rolledBack === false ? 'was stopped part-way (its earlier statements stay applied: a no-transaction file) and is not recorded' : 'was rolled back and not recorded';
+  return new MigrateError('ABORTED', `run stopped (${reason})${failure ? `: ${failure.file} ${what}` : ''}`, {
     ...(failure?.file ? { file: failure.file } : {}),
     hint: 'Files applied before the stop are recorded; run again to apply the rest.',
     cause: failure,

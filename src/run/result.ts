@@ -39,13 +39,14 @@ export function errorReport(error: MigrateError): ErrorReport {
     ...(failed ? { fix: failed.hint } : {}),
     sourceLine: failed?.sourceLine ?? null,
     ...(failed ? { recorded: failed.recorded } : {}),
+    ...(failed && !failed.rolledBack ? { rolledBack: false as const } : {}),
   };
 }
 
 export function buildResult(
   options: { command: Command; database: string | null },
   plan: Plan | null,
-  outcomes: ReadonlyMap<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; lockWaits?: LockWait[] }>,
+  outcomes: ReadonlyMap<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; lockWaits?: LockWait[]; notes?: string[] }>,
   error: MigrateError | null,
 ): RunResult {
   const migrations: MigrationOutcome[] = [];
@@ -74,6 +75,7 @@ export function buildResult(
             : null,
       appliedAt: item.row?.executedAt ?? null,
       ...(outcome?.lockWaits?.length ? { lockWaits: outcome.lockWaits } : {}),
+      ...(outcome?.notes?.length ? { notes: outcome.notes } : {}),
     });
   }
   if (plan) {

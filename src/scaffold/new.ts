@@ -9,7 +9,7 @@ import { numberedAcrossTier } from '../core/numbering.js';
 import type { CoreLocation } from '../discover/core-dir.js';
 import { activeSources, availablePlugins, availableThemes, coreSource, entitySources, readSourceFiles, resolveActiveSetup } from '../discover/project.js';
 import { checkTableName, describe, nextNumber, tableFromDescription, type Named } from './naming.js';
-import { addColumnDownTemplate, addColumnTemplate, isoDate, sampleDataDownTemplate, sampleDataTemplate, tableDownTemplate, tableTemplate } from './template.js';
+import { addColumnDownTemplate, addColumnTemplate, concurrentIndexDownTemplate, concurrentIndexTemplate, isoDate, sampleDataDownTemplate, sampleDataTemplate, tableDownTemplate, tableTemplate } from './template.js';
 import { downFilenameOf } from '../core/down-files.js';
 import { loadParser } from '../sql/statements.js';
 import { parseMigration } from '../verify/parse.js';
@@ -27,6 +27,8 @@ export interface NewMigrationOptions {
   table?: string | undefined;
   /** The active theme (NEXT_PUBLIC_ACTIVE_THEME), to number a plugin's entity within it. */
   activeTheme?: string | undefined;
+  /** A `-- migrate:no-transaction` file with a concurrent index build (`--no-transaction`). */
+  noTransaction?: boolean | undefined;
   /** The day written in the header (tests fix it). */
   today?: Date;
   /** Also write its down file (`NNN_name.down.sql`, run by db:rollback), dropping what the template creates. */
@@ -135,12 +137,18 @@ export async function createMigration(options: NewMigrationOptions): Promise<str
           ? 'table_name'
           : refuse(checkTableName(tableFromDescription(description.snake), 'the description'));
   const input = { filename, sentence: description.sentence, date: isoDate(options.today ?? new Date()), table, entity: target.entity };
-  const existing = sample ? null : await existingTable(target, table);
+  if (options.noTransaction && sample) throw new MigrateError('USAGE', '--no-transaction makes a concurrent index file, not sample data', { hint: 'Drop --no-transaction, or describe the index (e.g. "index tasks status").' });
+  const existing = sample || options.noTransaction ? null : await existingTable(target, table);
   const column = tableFromDescription(description.snake);
   const added = { ...input, column: column === table || !/^[a-z_][a-z0-9_]*$/.test(column) ? 'new_column' : column };
-  const content = sample ? sampleDataTemplate(input) : existing ? addColumnTemplate({ ...added, createdIn: existing }) : tableTemplate(input);
+  const content = options.noTransaction
+    ? concurrentIndexTemplate({ ...input, column: 'column_name' })
+    : sample
+    ? sampleDataTemplate(input) : existing ? addColumnTemplate({ ...added, createdIn: existing }) : tableTemplate(input);
   const downFilename = downFilenameOf(filename);
-  const downContent = sample ? sampleDataDownTemplate(input, downFilename) : existing ? addColumnDownTemplate(added, downFilename) : tableDownTemplate(input, downFilename);
+  const downContent = options.noTransaction
+    ? concurrentIndexDownTemplate({ ...input, column: 'column_name' }, downFilename)
+    : sample ? sampleDataDownTemplate(input, downFilename) : existing ? addColumnDownTemplate(added, downFilename) : tableDownTemplate(input, downFilename);
 
   const relative = `${target.dir}/${filename}`;
   mkdirSync(path.join(root, target.dir), { recursive: true });

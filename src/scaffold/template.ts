@@ -101,6 +101,39 @@ export function addColumnTemplate(input: TemplateInput & { column: string; creat
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * A `-- migrate:no-transaction` file (`db:new --no-transaction`): a concurrent index
+ * build, which cannot run in a transaction. Each statement re-runnable: a failure
+ * keeps the statements before it, and the next run starts the file again.
+ */
+export function concurrentIndexTemplate(input: TemplateInput & { column: string }): string {
+  const q = `"${input.table}"`;
+  const lines = [
+    ...header(input),
+    '-- migrate:no-transaction',
+    '',
+    '-- Runs outside a transaction, one statement at a time: CREATE INDEX CONCURRENTLY',
+    '-- builds the index without blocking writes. A statement that fails leaves the',
+    '-- ones before it applied and the file unrecorded; the next run starts the file',
+    '-- again from its first statement (and rebuilds an INVALID index a failed build',
+    '-- left behind), so keep every statement re-runnable: IF NOT EXISTS / IF EXISTS.',
+    '-- Keep table changes in ordinary files: here, only what needs no transaction.',
+    ...banner('INDEXES'),
+    `CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_${input.table}_${input.column}`,
+    `  ON ${q}("${input.column}");`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The down file of a concurrent index file. A down file runs in a transaction (with the
+ * removal of its row), where DROP INDEX CONCURRENTLY cannot: a plain DROP takes the
+ * table's lock for the moment it needs, which is short for a drop.
+ */
+export function concurrentIndexDownTemplate(input: TemplateInput & { column: string }, downFilename: string): string {
+  return `-- ${downFilename}: undoes the concurrent index file (db:rollback runs it in a transaction).\nDROP INDEX IF EXISTS idx_${input.table}_${input.column};\n`;
+}
+
 /** A `*_sample_data` file: development rows only, so no schema in it. */
 export function sampleDataTemplate(input: TemplateInput): string {
   const lines = [

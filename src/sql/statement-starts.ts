@@ -2,15 +2,27 @@
 // real parser (libpg_query: 40 ms to load, ~0.1 ms and tens of MB per large
 // corpus) would cost more than the answer is worth:
 // - could the engine's pre-run checks find anything: a statement beginning with a
-//   transaction-control keyword or with COPY, or a backslash outside strings and
+//   transaction-control keyword or with COPY, one that may have to run outside a
+//   transaction (VACUUM, … CONCURRENTLY), or a backslash outside strings and
 //   comments (a psql meta-command)? When it answers "no", the parser is not needed;
 //   when unsure it answers "yes" and the parser decides. It never decides that a
 //   statement IS one.
 // - which extensions does it CREATE? (the embedded database registers only
 //   those); "unsure" when the script mentions extensions in any other way.
+// - which comments form its header? (directives such as `-- migrate:no-transaction`)
 
-/** First words of the statements the checks look for: transaction control, and COPY (… FROM STDIN). */
-const SUSPECT_WORDS = new Set(['BEGIN', 'START', 'COMMIT', 'END', 'ROLLBACK', 'ABORT', 'SAVEPOINT', 'RELEASE', 'PREPARE', 'COPY']);
+/**
+ * First words of the statements the checks look for: transaction control, COPY (…
+ * FROM STDIN), and statements that may have to run outside a transaction.
+ */
+const SUSPECT_WORDS = new Set(['BEGIN', 'START', 'COMMIT', 'END', 'ROLLBACK', 'ABORT', 'SAVEPOINT', 'RELEASE', 'PREPARE', 'COPY', 'VACUUM', 'REINDEX', 'CLUSTER']);
+
+/**
+ * Words that, anywhere outside strings and comments, may make a statement one that
+ * cannot run in a transaction block (… CONCURRENTLY, ALTER SYSTEM, CREATE DATABASE,
+ * TABLESPACE, SUBSCRIPTION). A column of that name only costs a parse.
+ */
+const OUTSIDE_TRANSACTION_WORDS = new Set(['CONCURRENTLY', 'SYSTEM', 'DATABASE', 'TABLESPACE', 'SUBSCRIPTION']);
 
 const isWordStart = (c: string) => /[A-Za-z_\u0080-\uffff]/.test(c);
 const isWordPart = (c: string) => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
@@ -26,8 +38,9 @@ type Token = { kind: 'word' | 'identifier' | 'string'; text: string } | { kind: 
  * Calls `visit` for each top-level token until it returns true. Returns 'stopped'
  * when `visit` did, 'unterminated' for a string, quoted identifier, dollar body or
  * block comment that never closes (the caller is then unsure), else 'done'.
+ * `onComment` receives each comment's text as written (delimiters included).
  */
-function scanTokens(sql: string, visit: (token: Token) => boolean): 'done' | 'stopped' | 'unterminated' {
+function scanTokens(sql: string, visit: (token: Token) => boolean, onComment?: (text: string) => void): 'done' | 'stopped' | 'unterminated' {
   let i = 0;
   const n = sql.length;
   while (i < n) {
@@ -36,9 +49,11 @@ function scanTokens(sql: string, visit: (token: Token) => boolean): 'done' | 'st
       i++;
     } else if (c === '-' && sql[i + 1] === '-') {
       const end = sql.indexOf('\n', i);
+      onComment?.(sql.slice(i, end < 0 ? n : end).replace(/\r$/, ''));
       i = end < 0 ? n : end + 1;
     } else if (c === '/' && sql[i + 1] === '*') {
       // Block comments nest in PostgreSQL.
+      const start = i;
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
@@ -53,6 +68,7 @@ function scanTokens(sql: string, visit: (token: Token) => boolean): 'done' | 'st
         }
       }
       if (depth > 0) return 'unterminated';
+      onComment?.(sql.slice(start, i));
     } else if (c === "'") {
       // E'...' strings take backslash escapes; standard strings only double quotes.
       const escapes = i > 0 && (sql[i - 1] === 'E' || sql[i - 1] === 'e') && !(i > 1 && isWordPart(sql[i - 2]!));
@@ -131,10 +147,21 @@ export function mayNeedParser(sql: string): boolean {
     // A psql meta-command, or data after COPY FROM STDIN.
     if (token.kind === 'backslash') return true;
     if (token.kind === 'word' && atStatementStart && SUSPECT_WORDS.has(token.text.toUpperCase())) return true;
+    if (token.kind === 'word' && OUTSIDE_TRANSACTION_WORDS.has(token.text.toUpperCase())) return true;
     atStatementStart = false;
     return false;
   });
   return outcome !== 'done';
+}
+
+/**
+ * The comments before the script's first token (its header), each as written. A
+ * header comment that never closes ends the list (the parser reports it).
+ */
+export function headerComments(sql: string): string[] {
+  const comments: string[] = [];
+  scanTokens(sql, () => true, (text) => comments.push(text));
+  return comments;
 }
 
 /** The extensions a script creates; `unsure` when it may create or use one some other way. */

@@ -79,3 +79,15 @@ export function splitStatementsSync(parser: Pick<StatementParser, 'parseSync'>, 
   }
   return spans;
 }
+
+/** UTF-16 index of the statement's first token (a span starts after the previous semicolon: blanks and comments included). */
+export function firstTokenIndex(parser: Pick<StatementParser, 'scanSync'>, text: string, span: StatementSpan): number {
+  const statement = text.slice(span.start, span.end);
+  try {
+    const first = parser.scanSync(statement).tokens.find((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT');
+    if (first) return span.start + new SourceText(statement).indexOfByte(first.start);
+  } catch {
+    // The scanner refused what the parser read: the span's start is close enough.
+  }
+  return span.start + (statement.length - statement.trimStart().length);
+}

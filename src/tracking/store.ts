@@ -325,19 +325,20 @@ export function removeRecordSql(schema: string, file: MigrationFile): string {
 /**
  * Inserts the file's tracking row. Sent in the same script as the file, so the row
  * and the file commit together; `duration_ms` is measured by the server from the
- * moment it received that script (`measured: false`, a file recorded without being
- * run: NULL). `tokenChecksum`: see src/sql/token-checksum.ts; null leaves it unset.
+ * moment it received that script, unless `duration` says otherwise: the runner's own
+ * measure (a no-transaction file's statements run before the row's own transaction),
+ * or 'none' for a file recorded without being run (NULL). `tokenChecksum`: see src/sql/token-checksum.ts; null leaves it unset.
  */
-export function recordAppliedSql(schema: string, file: MigrationFile, tokenChecksum: string | null = null, measured = true): string {
+export function recordAppliedSql(schema: string, file: MigrationFile, tokenChecksum: string | null = null, duration: number | 'measured' | 'none' = 'measured'): string {
   const id = identityOfFile(file);
   const identity = TRACKING_TABLES[file.source.table].recorded;
-  const duration = measured ? `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int` : 'NULL';
+  const durationSql = duration === 'measured' ? `(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int` : duration === 'none' ? 'NULL' : String(Math.round(duration));
   const columns = [...identity.map((c) => c.column), 'checksum', 'checksum_algorithm', 'duration_ms', 'token_checksum', 'token_checksum_algorithm'];
   const values = [
     ...identity.map((c) => sqlLiteral(id[c.field])),
     sqlLiteral(file.checksum),
     sqlLiteral(CHECKSUM_ALGORITHM),
-    duration,
+    durationSql,
     sqlLiteral(tokenChecksum),
     sqlLiteral(tokenChecksum === null ? null : TOKEN_CHECKSUM_ALGORITHM),
   ];

@@ -24,6 +24,8 @@ Options:
                    (drops what the template creates, each with IF EXISTS)
   --table NAME     the template's table (default: the entity, else the description
                    without a leading "create"/"add")
+  --no-transaction a -- migrate:no-transaction file (runs outside a transaction,
+                   statement by statement) with a CREATE INDEX CONCURRENTLY template
   --root DIR       project root (default: current folder)
   --core-dir DIR   the core folder of a fork of the core (a new core file goes there)
   --no-env-file    ignore .env files (read for NEXT_PUBLIC_ACTIVE_THEME)
@@ -46,6 +48,7 @@ export async function newCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
       entity: { type: 'string' },
       table: { type: 'string' },
       down: { type: 'boolean' },
+      'no-transaction': { type: 'boolean' },
       root: { type: 'string' },
       'core-dir': { type: 'string' },
       'no-env-file': { type: 'boolean' },
@@ -68,6 +71,7 @@ export async function newCommand(argv: string[], env: NodeJS.ProcessEnv): Promis
     plugin: v.plugin,
     entity: v.entity,
     table: v.table,
+    noTransaction: v['no-transaction'],
     activeTheme: config.env.NEXT_PUBLIC_ACTIVE_THEME || undefined,
     down: Boolean(v.down),
   });

@@ -243,6 +243,9 @@ export function humanReporter(writeLine: Write, writeError: Write, style: Style,
       case 'file:retry':
         write(`🔄 Retrying ${event.item.file.filename} (attempt ${event.attempt}/${event.attempts})`);
         break;
+      case 'file:note':
+        write(style.yellow(`🛠️  ${event.item.file.filename}: ${event.message}`));
+        break;
       case 'file:error':
         writeError(style.red(`❌ Failed executing ${event.item.file.path} (${formatMs(event.durationMs)})`));
         break;

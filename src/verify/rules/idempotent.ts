@@ -9,6 +9,7 @@ import { atStatement, type FileRule } from '../finding.js';
 import type { Statement } from '../parse.js';
 import type { RawFinding } from '../types.js';
 import { as, display, keyOf, qualified, relationName, strings } from '../ast.js';
+import { isNoTransaction } from '../../sql/directives.js';
 
 /** Guarded inside a DO block by an existence test, or by a handler for one of `conditions`. */
 function guarded(stmt: Statement, conditions: readonly string[]): boolean {
@@ -41,8 +42,11 @@ export const idempotentRule: FileRule = (file) => {
   const findings: RawFinding[] = [];
   const droppedTriggers = new Set<string>();
   const droppedPolicies = new Set<string>();
+  // A no-transaction file that fails keeps its earlier statements and is re-run from
+  // its first one: there, re-runnable is not a courtesy but what makes the re-run work.
+  const why = isNoTransaction(file.file.content) ? ' (in a -- migrate:no-transaction file, which is re-run from its first statement after a failure)' : '';
   const report = (stmt: Statement, location: number | undefined, message: string, fix: string) =>
-    findings.push(atStatement('idempotent', stmt, location, message, fix));
+    findings.push(atStatement('idempotent', stmt, location, `${message}${why}`, fix));
   const missingIfNotExists = (stmt: Statement, what: string, name: string, conditions: string[]) => {
     if (!guarded(stmt, conditions)) {
       report(stmt, undefined, `CREATE ${what} ${name} without IF NOT EXISTS: fails when the ${what.toLowerCase()} already exists`, `Write CREATE ${what} IF NOT EXISTS ${name}.`);

@@ -5,6 +5,8 @@
 // of its own and emits `file:start` inside it, so "the transaction that was open
 // when file:start arrived" is that file's; the hook then runs between files,
 // on the database exactly as the file left it. Nothing of the engine is changed.
+// A no-transaction file emits `file:start` outside any transaction, and its
+// tracking row commits in the next one: that transaction is the file's end.
 import type { PGlite } from '@electric-sql/pglite';
 import type { PlannedMigration } from '../../core/plan.js';
 import type { RunEvent } from '../../run/events.js';
@@ -27,6 +29,8 @@ export function hookedInstance(db: PGlite, afterFile: (item: PlannedMigration) =
     execProtocol: (...args: Parameters<PGlite['execProtocol']>) => db.execProtocol(...args),
     runExclusive: <R>(fn: () => Promise<R>) => db.runExclusive(fn),
     async transaction<T>(fn: Parameters<PGlite['transaction']>[0]): Promise<T> {
+      // Started before this transaction: a no-transaction file, which this transaction records.
+      const outside = started;
       started = null;
       let result: T;
       try {
@@ -35,7 +39,7 @@ export function hookedInstance(db: PGlite, afterFile: (item: PlannedMigration) =
         started = null; // the file failed and rolled back: nothing to follow up
         throw error;
       }
-      const item = started as PlannedMigration | null;
+      const item = (started ?? outside) as PlannedMigration | null;
       started = null;
       if (item) await afterFile(item);
       return result;
@@ -45,6 +49,8 @@ export function hookedInstance(db: PGlite, afterFile: (item: PlannedMigration) =
     client,
     onEvent(event) {
       if (event.type === 'file:start') started = event.item;
+      // A no-transaction file that failed has no recording transaction to follow up.
+      if (event.type === 'file:error') started = null;
     },
   };
 }

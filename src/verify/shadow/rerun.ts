@@ -8,10 +8,11 @@ import { DatabaseError } from '../../core/errors.js';
 import { stripBom } from '../../core/text.js';
 import { lineColumnAtIndex } from '../../core/position.js';
 import { locateFailure } from '../../run/locate-failure.js';
-import { splitStatements } from '../../sql/statements.js';
+import { firstTokenIndex, loadParser, splitStatements } from '../../sql/statements.js';
 import type { Finding } from '../types.js';
 import { RULE_SEVERITY } from '../types.js';
 import { describeChange, diffCatalog, snapshotCatalog, type CatalogChange } from './catalog.js';
+import { isNoTransaction } from '../../sql/directives.js';
 
 class Rollback extends Error {}
 
@@ -34,18 +35,43 @@ export async function secondRun(db: Database, file: MigrationFile): Promise<Find
   const text = stripBom(file.content);
   let failure: DatabaseError | null = null;
   let changes: CatalogChange[] = [];
-  await rolledBack(db, async (tx) => {
-    const before = await snapshotCatalog(tx);
-    try {
-      // The newline and semicolon close a last line comment or statement left open (as the engine does).
-      await tx.exec(`${text}\n;`);
-    } catch (error) {
-      if (!(error instanceof DatabaseError)) throw error;
-      failure = error;
-      return;
+  if (isNoTransaction(text)) {
+    // Cannot run in a transaction, so not rolled back: its statements one by one, as the
+    // engine re-runs the file after a failure (the shadow is thrown away afterwards).
+    const before = await snapshotCatalog(db);
+    const parser = await loadParser();
+    for (const span of await splitStatements(text)) {
+      try {
+        await db.exec(text.slice(span.start, span.end));
+      } catch (error) {
+        if (!(error instanceof DatabaseError)) throw error;
+        const at = lineColumnAtIndex(text, firstTokenIndex(parser, text, span));
+        return {
+          rule: 'idempotency',
+          severity: RULE_SEVERITY.idempotency,
+          file: file.path,
+          line: at.line,
+          column: at.column,
+          message: `fails when run a second time: ${error.pg.message}${error.pg.sqlstate ? ` (SQLSTATE ${error.pg.sqlstate})` : ''}`,
+          fix: 'A -- migrate:no-transaction file is re-run from its first statement after a failure: guard each statement (IF NOT EXISTS / IF EXISTS).',
+        };
+      }
     }
-    changes = diffCatalog(before, await snapshotCatalog(tx));
-  });
+    changes = diffCatalog(before, await snapshotCatalog(db));
+  } else {
+    await rolledBack(db, async (tx) => {
+      const before = await snapshotCatalog(tx);
+      try {
+        // The newline and semicolon close a last line comment or statement left open (as the engine does).
+        await tx.exec(`${text}\n;`);
+      } catch (error) {
+        if (!(error instanceof DatabaseError)) throw error;
+        failure = error;
+        return;
+      }
+      changes = diffCatalog(before, await snapshotCatalog(tx));
+    });
+  }
   const base = { rule: 'idempotency' as const, severity: RULE_SEVERITY.idempotency, file: file.path };
   if (failure) {
     const failed: DatabaseError = failure;
@@ -59,7 +85,8 @@ export async function secondRun(db: Database, file: MigrationFile): Promise<Find
     };
   }
   if (changes.length === 0) return null;
-  const at = await firstChangingStatement(db, text);
+  // A no-transaction file cannot be replayed in a rolled-back transaction to find the statement.
+  const at = isNoTransaction(text) ? null : await firstChangingStatement(db, text);
   const listed = changes.slice(0, MAX_LISTED).map(describeChange).join('; ');
   const more = changes.length > MAX_LISTED ? ` and ${changes.length - MAX_LISTED} more` : '';
   return {
