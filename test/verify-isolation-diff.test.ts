@@ -113,3 +113,14 @@ test('verify:ignore silences a database check finding (idempotency, above its st
   assert.deepEqual(report.unusedDirectives, []);
   assert.deepEqual(report.findings.filter((f) => f.rule === 'verify-ignore'), [], 'idempotency is a rule a directive may name');
 });
+
+test('widenedCells: only a reach that grows is widened; a table with no before is new, not widened', async () => {
+  const { widenedCells, describeWidening } = await import('../src/verify/shadow/isolation-diff.js');
+  const cell = (table: string, role: string, command: 'SELECT' | 'UPDATE', reach: 0 | 1 | 2) => ({ table, role, command, reach, shown: String(reach) });
+  const before = [cell('tasks', 'anon', 'SELECT', 0), cell('tasks', 'user A', 'UPDATE', 1), cell('notes', 'user A', 'SELECT', 2)];
+  const after = [cell('tasks', 'anon', 'SELECT', 1), cell('tasks', 'user A', 'UPDATE', 2), cell('notes', 'user A', 'SELECT', 1), cell('fresh_table', 'anon', 'SELECT', 2)];
+  assert.deepEqual(
+    widenedCells(before, after).map((w) => describeWidening(w.after)),
+    ['anon can now SELECT tasks', 'authenticated can now UPDATE tasks of other users'],
+  );
+});
