@@ -207,7 +207,8 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
       database,
       databaseSkipped,
       isolation,
-      suppressed,
+      // A core file's finding silenced in every setup is listed once.
+      suppressed: [...new Map(suppressed.map((f) => [`${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.column}\u0000${f.message}`, f])).values()],
       unusedDirectives: [...result.unusedDirectives, ...[...result.directives.values()].flatMap((d) => d.all.filter((x) => !x.used && ran.has(x.rule)))],
       durationMs: performance.now() - started,
     },
