@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { addFiles, repoRoot, themeConfig } from './support/project.js';
+import { addFiles, repoRoot, themeConfig, writeProject } from './support/project.js';
 import { backends } from './support/backends.js';
 import { baseProjects, body, cleanTable, header } from './fixtures/verify/helpers.js';
 import { verify } from '../src/api/verify.js';
@@ -123,4 +123,22 @@ test('widenedCells: only a reach that grows is widened; a table with no before i
     widenedCells(before, after).map((w) => describeWidening(w.after)),
     ['anon can now SELECT tasks', 'authenticated can now UPDATE tasks of other users'],
   );
+});
+
+test('--isolation on a schema with no "user" table: its owned tables are listed as not probed, and the probe does not fail', async () => {
+  const root = writeProject({
+    'contents/themes/t1/config/theme.config.ts': themeConfig([]),
+    'migrations/001_no_user.sql': body(
+      '001_no_user.sql',
+      `CREATE OR REPLACE FUNCTION public.get_auth_user_id() RETURNS TEXT LANGUAGE sql STABLE AS $$ SELECT NULLIF(current_setting('app.user_id', true), '') $$;`,
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN; END IF; IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN CREATE ROLE anon NOLOGIN; END IF; END $$;`,
+      'CREATE TABLE IF NOT EXISTS "notes" (id TEXT PRIMARY KEY, "userId" TEXT NOT NULL);',
+      'ALTER TABLE "notes" ENABLE ROW LEVEL SECURITY;',
+      'DROP POLICY IF EXISTS notes_own ON "notes";',
+      'CREATE POLICY notes_own ON "notes" USING ("userId" = public.get_auth_user_id());',
+    ),
+  });
+  roots.push(root);
+  const report = await verify({ root, theme: 't1', coreDir: 'migrations', noDatabase: true, isolation: true });
+  assert.deepEqual(report.shadow?.setups[0]?.isolation?.notProbed, [{ table: 'notes', reason: 'there is no "user" table to own rows' }], JSON.stringify(report.findings));
 });

@@ -65,7 +65,7 @@ async function ownedTables(db: ProbeDb, parser: Parser): Promise<OwnedTable[]> {
     `SELECT c.oid::regclass::text AS reg, c.relname AS name, c.relrowsecurity AS rls,
             (SELECT a.attname::text FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
               WHERE k.conrelid = c.oid AND k.contype = 'f' AND array_length(k.conkey, 1) = 1 AND a.attname = 'userId'
-                AND k.confrelid = 'public."user"'::regclass LIMIT 1) AS fk_owner
+                AND k.confrelid = to_regclass('public."user"') LIMIT 1) AS fk_owner
        FROM pg_catalog.pg_class c
       WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
   );
