@@ -35,7 +35,9 @@ harness into bench/dist/ when needed.
 
 Modes:
   (none)            every corpus and scenario (embedded PGlite on medium), 5 timed runs each;
-                    writes bench/results/<date>.{json,md}; about 12 minutes on 2 cores
+                    writes bench/results/<date>.{json,md}; about 12 minutes on 2 cores, plus
+                    the shadow checks on small and large (--idempotency on large alone takes
+                    many minutes per run: pass --shadow small to leave it out)
   --quick           the same with 3 timed runs; writes results too
   --smoke           the small corpus, 1 run per contender, nothing written; exit 1 on any harness failure
 
