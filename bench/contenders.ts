@@ -143,6 +143,19 @@ export function oursVerify(tools: Toolbox, corpus: PreparedCorpus): CommandSpec 
   };
 }
 
+/** A check of verify on a shadow database (an in-memory PGlite). */
+export type ShadowCheck = 'fresh' | 'idempotency' | 'isolation';
+
+/** Ours, `verify --no-db --<check> --json`: the JSON carries verify's own split of the time. */
+export function oursShadow(tools: Toolbox, corpus: PreparedCorpus, check: ShadowCheck): CommandSpec {
+  return {
+    file: tools.node,
+    args: [...oursArgs(tools, 'verify', corpus), '--no-db', `--${check}`, '--json'],
+    cwd: corpus.workDir,
+    env: { NEXT_PUBLIC_ACTIVE_THEME: corpus.theme },
+  };
+}
+
 /** Ours, `--dry-run --json`: the order every contender is fed. */
 export function oursDryRun(tools: Toolbox, corpus: Pick<PreparedCorpus, 'root' | 'theme' | 'workDir'>, url: string): CommandSpec {
   return {

@@ -17,6 +17,7 @@ import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { summariseProfile, withCpuProfile } from './profile.js';
 import { startCountingProxy, type CountingProxy } from './proxy.js';
 import { renderMarkdown, renderText } from './report.js';
+import { shadowScenarios } from './shadow.js';
 import type { BenchResults, Cell, Scenario } from './results.js';
 import { median, rotate } from './stats.js';
 import { CORPUS_NOTES, prepareCorpus, type CorpusName, type PreparedCorpus } from './workspace.js';
@@ -366,9 +367,9 @@ export async function main(argv: string[]): Promise<number> {
     };
     process.stdout.write(`${[`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB`, `PostgreSQL: ${machine.postgres}`, `Node: ${machine.node}`].join('\n')}\n\n`);
     const ctx: Context = { options, tools, pool, proxy, workRoot, results };
-    results.importTimes = await measureImports(ctx);
+    if (options.only === null) results.importTimes = await measureImports(ctx);
     const list = contenders(tools);
-    const every = [...new Set([...options.corpora, ...options.embeddedCorpora, ...options.verifyCorpora])];
+    const every = [...new Set([...options.corpora, ...options.embeddedCorpora, ...options.verifyCorpora, ...options.shadowCorpora])];
     for (const name of every) {
       progress(`[${name}] preparing`);
       let corpus: PreparedCorpus;
@@ -383,6 +384,7 @@ export async function main(argv: string[]): Promise<number> {
       if (options.corpora.includes(name)) await serverScenarios(ctx, corpus, list);
       if (options.embeddedCorpora.includes(name)) await embeddedScenarios(ctx, corpus);
       if (options.verifyCorpora.includes(name)) await verifyScenario(ctx, corpus);
+      if (options.shadowCorpora.includes(name)) await shadowScenarios(tools, corpus, options.runs, results, progress);
     }
   } catch (error) {
     const message = `bench: harness error: ${(error as Error).stack ?? String(error)}`;
@@ -400,9 +402,11 @@ export async function main(argv: string[]): Promise<number> {
   if (options.write) {
     const dir = path.join(repoRoot, 'bench', 'results');
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, `${results.date}.json`), `${JSON.stringify(results, null, 2)}\n`);
-    await writeFile(path.join(dir, `${results.date}.md`), `${renderMarkdown(results)}\n`);
-    progress(`bench: wrote bench/results/${results.date}.json and .md`);
+    // A partial run (--only) never overwrites the day's full results.
+    const name = options.only === null ? results.date : `${results.date}-${options.only}`;
+    await writeFile(path.join(dir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(path.join(dir, `${name}.md`), `${renderMarkdown(results)}\n`);
+    progress(`bench: wrote bench/results/${name}.json and .md`);
   }
   if (results.failures.length > 0) {
     progress(`bench: ${results.failures.length} failure(s); see FAILURES above`);

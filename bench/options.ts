@@ -10,6 +10,10 @@ export interface BenchOptions {
   statusCorpora: CorpusName[];
   embeddedCorpora: CorpusName[];
   verifyCorpora: CorpusName[];
+  /** Corpora of the shadow checks (verify --fresh, --idempotency, --isolation on an in-memory PGlite). */
+  shadowCorpora: CorpusName[];
+  /** `--only shadow`: nothing but the shadow checks. */
+  only: 'shadow' | null;
   adminUrl: string;
   seed: number;
   smallTheme: string;
@@ -31,7 +35,9 @@ harness into bench/dist/ when needed.
 
 Modes:
   (none)            every corpus and scenario (embedded PGlite on medium), 5 timed runs each;
-                    writes bench/results/<date>.{json,md}; about 12 minutes on 2 cores
+                    writes bench/results/<date>.{json,md}; about 12 minutes on 2 cores, plus
+                    the shadow checks on small and large (--idempotency on large alone takes
+                    many minutes per run: pass --shadow small to leave it out)
   --quick           the same with 3 timed runs; writes results too
   --smoke           the small corpus, 1 run per contender, nothing written; exit 1 on any harness failure
 
@@ -40,6 +46,10 @@ Options:
   --corpus LIST     comma-separated: small,s100,medium,s1000,large,rows
   --embedded LIST   corpora of the embedded PGlite runs (default: medium, or medium and large
                     among --corpus); none to skip them
+  --shadow LIST     corpora of the shadow checks, verify --no-db --fresh / --idempotency /
+                    --isolation (default: small and large; smoke: small); none to skip them
+  --only shadow     run the shadow checks alone (no server scenarios, embedded runs, static
+                    verify, imports or profiles); the server still orders the corpus files
   --url URL         admin connection (default BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres);
                     the harness creates and drops its own bench_<random>_<n> databases there
   --seed N          corpus seed (default 20251125)
@@ -64,6 +74,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       runs: { type: 'string' },
       corpus: { type: 'string' },
       embedded: { type: 'string' },
+      shadow: { type: 'string' },
+      only: { type: 'string' },
       url: { type: 'string' },
       seed: { type: 'string' },
       'small-theme': { type: 'string' },
@@ -88,15 +100,38 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   }
   const seed = values.seed !== undefined ? Number(values.seed) : 20251125;
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
-  const custom = values.corpus !== undefined || values.runs !== undefined || values.embedded !== undefined;
-  const embeddedList = (text: string): CorpusName[] => {
+  if (values.only !== undefined && values.only !== 'shadow') throw new Error(`--only takes shadow, got ${values.only}`);
+  const onlyShadow = values.only === 'shadow';
+  const custom = values.corpus !== undefined || values.runs !== undefined || values.embedded !== undefined || values.shadow !== undefined || onlyShadow;
+  const corpusList = (text: string, flag: string): CorpusName[] => {
     if (text.trim() === 'none') return [];
     const asked = text.split(',').map((c) => c.trim()).filter(Boolean);
     const unknown = asked.filter((c) => !ALL.includes(c as CorpusName));
-    if (unknown.length > 0) throw new Error(`unknown corpus ${unknown.join(', ')} in --embedded; known: ${ALL.join(', ')}`);
+    if (unknown.length > 0) throw new Error(`unknown corpus ${unknown.join(', ')} in ${flag}; known: ${ALL.join(', ')}`);
     return ALL.filter((c) => asked.includes(c));
   };
   const only = (list: CorpusName[]) => list.filter((c) => corpora.includes(c));
+  // The shadow checks read files only: their corpora are not limited by --corpus.
+  const shadowCorpora = values.shadow !== undefined ? corpusList(values.shadow, '--shadow') : mode === 'smoke' ? (['small'] as CorpusName[]) : (['small', 'large'] as CorpusName[]);
+  if (onlyShadow) {
+    return {
+      mode: mode === 'smoke' ? 'smoke' : 'custom',
+      runs,
+      corpora: [],
+      statusCorpora: [],
+      embeddedCorpora: [],
+      verifyCorpora: [],
+      shadowCorpora,
+      only: 'shadow',
+      adminUrl: values.url ?? env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      seed,
+      smallTheme: values['small-theme'] ?? 'default',
+      write: !values['no-write'] && mode !== 'smoke',
+      keep: values.keep ?? false,
+      profile: false,
+      render: values.render ?? null,
+    };
+  }
   return {
     mode: custom && mode !== 'smoke' ? 'custom' : mode,
     runs,
@@ -104,8 +139,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     statusCorpora: only(['small', 'medium', 'large']),
     // PGlite's cost is mostly its own start and memory (about the same on medium and large):
     // large joins only when asked for with --corpus, to keep the full run short.
-    embeddedCorpora: values.embedded !== undefined ? embeddedList(values.embedded) : mode === 'smoke' ? only(['small']) : custom ? only(['medium', 'large']) : only(['medium']),
+    embeddedCorpora: values.embedded !== undefined ? corpusList(values.embedded, '--embedded') : mode === 'smoke' ? only(['small']) : custom ? only(['medium', 'large']) : only(['medium']),
     verifyCorpora: mode === 'smoke' ? only(['small']) : only(['large']),
+    shadowCorpora,
+    only: null,
     adminUrl: values.url ?? env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     seed,
     smallTheme: values['small-theme'] ?? 'default',

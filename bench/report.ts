@@ -14,8 +14,13 @@ const SCENARIO_TITLES: Record<Scenario, string> = {
   verify: 'Verify, static (no database)',
   'embedded-fresh': 'Embedded PGlite, fresh apply',
   'embedded-noop': 'Embedded PGlite, no-op run',
+  'shadow-fresh': 'Shadow: verify --fresh (in-memory PGlite)',
+  'shadow-idempotency': 'Shadow: verify --idempotency (in-memory PGlite)',
+  'shadow-isolation': 'Shadow: verify --isolation (in-memory PGlite)',
 };
-const SCENARIOS = Object.keys(SCENARIO_TITLES) as Scenario[];
+// The shadow checks have no floor: one table of their own, side by side (shadowTable).
+const SCENARIOS = (Object.keys(SCENARIO_TITLES) as Scenario[]).filter((s) => !s.startsWith('shadow-'));
+const SHADOW_TITLE = 'Shadow checks (verify --no-db on a new in-memory PGlite per run)';
 const SCALING: CorpusName[] = ['s100', 'medium', 's1000', 'large'];
 
 const ms = (v: number | null) => (v === null ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
@@ -67,6 +72,42 @@ function scalingTable(summaries: readonly Summary[], scenario: 'fresh' | 'noop')
           ? (last.medianMs - first.medianMs) / (last.cell.files - first.cell.files)
           : null;
       return [id, ...SCALING.map((c) => ms(at(c)?.medianMs ?? null)), slope === null ? '—' : `${slope.toFixed(3)} ms`, times(last?.ratioToFloor ?? null)];
+    }),
+  };
+}
+
+/**
+ * Per corpus, the wall time of each shadow check side by side (and of the static
+ * verify when it ran on that corpus), then verify's own split of each: creating
+ * the PGlite, applying the files, the second runs, the probe.
+ */
+function shadowTable(summaries: readonly Summary[]): Table | null {
+  const cells = summaries.filter((s) => s.cell.scenario.startsWith('shadow-'));
+  if (cells.length === 0) return null;
+  const corpora = [...new Set(cells.map((s) => s.cell.corpus))];
+  const shown = (s: Summary | undefined) => (!s ? '—' : s.cell.failure ? 'FAILED' : s.cell.notMeasured ? 'not measured' : ms(s.medianMs));
+  return {
+    head: ['corpus', 'files', 'static', '--fresh', '--idempotency', '--isolation', 'PGlite start', 'apply', 'second runs', 'probe', 'idempotency × fresh', 'peak RSS MB'],
+    rows: corpora.map((corpus) => {
+      const at = (scenario: Scenario) => summaries.find((s) => s.cell.corpus === corpus && s.cell.scenario === scenario);
+      const fresh = at('shadow-fresh');
+      const idem = at('shadow-idempotency');
+      const iso = at('shadow-isolation');
+      const rss = [fresh, idem, iso].map((s) => s?.peakRssMb ?? null).filter((v): v is number => v !== null);
+      return [
+        corpus,
+        String(fresh?.cell.files ?? idem?.cell.files ?? '?'),
+        shown(at('verify')),
+        shown(fresh),
+        shown(idem),
+        shown(iso),
+        ms(fresh?.cell.shadow?.database ?? null),
+        ms(fresh?.cell.shadow?.fresh ?? null),
+        ms(idem?.cell.shadow?.idempotency ?? null),
+        ms(iso?.cell.shadow?.isolation ?? null),
+        times(idem?.medianMs != null && fresh?.medianMs ? idem.medianMs / fresh.medianMs : null),
+        rss.length === 0 ? '—' : mb(Math.max(...rss)),
+      ];
     }),
   };
 }
@@ -195,6 +236,8 @@ export function renderText(results: BenchResults): string {
     const table = scalingTable(summaries, scenario);
     if (table) parts.push(`Scaling, ${scenario === 'noop' ? 'no-op run' : 'fresh apply'} (median)\n${toText(table)}`);
   }
+  const shadow = shadowTable(summaries);
+  if (shadow) parts.push(`${SHADOW_TITLE}\n${toText(shadow)}`);
   if (results.importTimes.length > 0) parts.push(`Import cost, fresh process (median)\n${toText(importTable(results))}`);
   const v = verdicts(results);
   if (v.length > 0) parts.push(`Targets (issues 5 and 8)\n${toText({ head: ['target', 'measured', 'met'], rows: v.map((x) => [x.target, x.measured, x.met === null ? '—' : x.met ? 'yes' : 'NO']) })}`);
@@ -231,6 +274,18 @@ export function renderMarkdown(results: BenchResults): string {
   for (const scenario of ['noop', 'fresh'] as const) {
     const table = scalingTable(summaries, scenario);
     if (table) out.push(`## Scaling: ${scenario === 'noop' ? 'no-op run' : 'fresh apply'}`, '', toMarkdown(table), '');
+  }
+  const shadow = shadowTable(summaries);
+  if (shadow) {
+    out.push(
+      `## ${SHADOW_TITLE}`,
+      '',
+      'Median wall time of each check, from spawning the command to its exit (exit 1, findings reported, counts as a run). ',
+      "The split is verify's own (`--json`, `shadow.setups[].timings`): PGlite start, applying the files through the engine, the second run of each file, the probe.",
+      '',
+      toMarkdown(shadow),
+      '',
+    );
   }
   const v = verdicts(results);
   if (v.length > 0) {

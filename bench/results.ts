@@ -8,7 +8,22 @@ import type { QueryCounts } from './proxy.js';
 import { max, median, ratio } from './stats.js';
 import type { CorpusName } from './workspace.js';
 
-export type Scenario = 'fresh' | 'noop' | 'status' | 'verify' | 'embedded-fresh' | 'embedded-noop';
+export type Scenario = 'fresh' | 'noop' | 'status' | 'verify' | 'embedded-fresh' | 'embedded-noop' | ShadowScenario;
+
+/** `verify --no-db` with one check on a shadow (a new in-memory PGlite). */
+export type ShadowScenario = 'shadow-fresh' | 'shadow-idempotency' | 'shadow-isolation';
+
+/** Where a shadow check's time went, as verify --json reports it (medians over runs, summed over setups). */
+export interface ShadowSplit {
+  /** Creating the in-memory PGlite. */
+  database: number;
+  /** Applying the files through the engine. */
+  fresh: number;
+  /** Second runs of each file (--idempotency). */
+  idempotency: number | null;
+  /** Probing (--isolation). */
+  isolation: number | null;
+}
 
 /** One contender in one scenario on one corpus: every timed run, and one counted run. */
 export interface Cell {
@@ -28,6 +43,8 @@ export interface Cell {
   failure: string | null;
   /** Why this cell was deliberately not measured (e.g. a command that does not exist yet). */
   notMeasured: string | null;
+  /** Shadow scenarios: the split verify reports itself. */
+  shadow?: ShadowSplit | null;
 }
 
 export interface Summary {

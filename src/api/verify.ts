@@ -75,6 +75,6 @@ function shadowChecks(options: VerifyOptions): ShadowChecks | null {
 
 function failedReport(error: unknown, started: number): VerifyReport {
   if (!(error instanceof MigrateError)) throw error;
-  const empty = { findings: [], setups: [], checked: 0, database: null, databaseSkipped: null, shadow: null, drift: null, rehearsal: null, suppressed: [], unusedDirectives: [] };
+  const empty = { findings: [], setups: [], checked: 0, database: null, databaseSkipped: null, shadow: null, drift: null, rehearsal: null, isolation: null, suppressed: [], unusedDirectives: [] };
   return { ...buildReport({ ...empty, durationMs: performance.now() - started }, false), ok: false, error: errorReport(error) };
 }

@@ -60,6 +60,13 @@ export interface TableInfo {
   triggers: Map<string, TriggerInfo>;
   indexes: IndexInfo[];
   foreignKeys: ForeignKeyInfo[];
+  /**
+   * Every statement that decides who reaches its rows, in run order: its CREATE,
+   * CREATE / ALTER / DROP POLICY, GRANT / REVOKE (ON ALL TABLES IN SCHEMA too), and
+   * ENABLE / DISABLE / FORCE / NO FORCE ROW LEVEL SECURITY. The isolation check
+   * attributes a widened access to these (and reads their directives).
+   */
+  access: Statement[];
 }
 
 export interface Corpus {
@@ -98,6 +105,7 @@ function tableOf(corpus: Corpus, name: QualifiedName): TableInfo {
       triggers: new Map(),
       indexes: [],
       foreignKeys: [],
+      access: [],
     };
     corpus.tables.set(key, table);
   }
@@ -137,15 +145,26 @@ function apply(corpus: Corpus, stmt: Statement): void {
       return;
     }
     case 'DropStmt':
-      return drop(corpus, as(node, 'DropStmt')!);
+      return drop(corpus, as(node, 'DropStmt')!, stmt);
     case 'RenameStmt':
       return rename(corpus, as(node, 'RenameStmt')!);
     case 'CreatePolicyStmt': {
       const policy = as(node, 'CreatePolicyStmt')!;
       const name = relationName(policy.table);
-      if (name && policy.policy_name) tableOf(corpus, name).policies.set(policy.policy_name, stmt);
+      if (!name) return;
+      const table = tableOf(corpus, name);
+      table.access.push(stmt);
+      if (policy.policy_name) table.policies.set(policy.policy_name, stmt);
       return;
     }
+    case 'AlterPolicyStmt': {
+      const name = relationName(as(node, 'AlterPolicyStmt')!.table);
+      // Only tables the corpus knows: a lookup must not invent one for the rules that list tables.
+      if (name) corpus.tables.get(keyOf(name))?.access.push(stmt);
+      return;
+    }
+    case 'GrantStmt':
+      return grant(corpus, stmt);
     case 'CreateTrigStmt': {
       const trig = as(node, 'CreateTrigStmt')!;
       const name = relationName(trig.relation);
@@ -182,6 +201,7 @@ function createTable(corpus: Corpus, stmt: Statement, create: CreateStmt): void 
   if (existing?.created) return;
   const table = tableOf(corpus, name);
   table.created = stmt;
+  table.access.push(stmt);
   const elements = create.tableElts ?? [];
   table.columnsKnown = !create.partbound && !create.ofTypename && !elements.some((e) => as(e, 'TableLikeClause'));
   for (const element of elements) {
@@ -263,6 +283,25 @@ function alterTable(corpus: Corpus, stmt: Statement): void {
         table.rlsDisabled = stmt;
         break;
     }
+    if (cmd?.subtype && RLS_SUBTYPES.has(cmd.subtype) && table.access[table.access.length - 1] !== stmt) table.access.push(stmt);
+  }
+}
+
+const RLS_SUBTYPES = new Set(['AT_EnableRowSecurity', 'AT_DisableRowSecurity', 'AT_ForceRowSecurity', 'AT_NoForceRowSecurity']);
+
+/** GRANT / REVOKE on tables: each one named, or every table known in the schemas of ON ALL TABLES IN SCHEMA. */
+function grant(corpus: Corpus, stmt: Statement): void {
+  const g = as(stmt.node, 'GrantStmt')!;
+  if (g.objtype !== 'OBJECT_TABLE') return;
+  if (g.targtype === 'ACL_TARGET_ALL_IN_SCHEMA') {
+    const schemas = new Set(strings(g.objects));
+    for (const table of corpus.tables.values()) if (schemas.has(table.name.schema)) table.access.push(stmt);
+    return;
+  }
+  for (const object of g.objects ?? []) {
+    const name = relationName(as(object, 'RangeVar'));
+    // Only tables the corpus knows (a view or a sequence is granted the same way).
+    if (name) corpus.tables.get(keyOf(name))?.access.push(stmt);
   }
 }
 
@@ -274,7 +313,7 @@ function onTable(object: Node): { table: QualifiedName; name: string } | null {
   return table ? { table, name: parts[parts.length - 1]! } : null;
 }
 
-function drop(corpus: Corpus, dropStmt: DropStmt): void {
+function drop(corpus: Corpus, dropStmt: DropStmt, stmt: Statement): void {
   for (const object of dropStmt.objects ?? []) {
     switch (dropStmt.removeType) {
       case 'OBJECT_TABLE': {
@@ -293,7 +332,10 @@ function drop(corpus: Corpus, dropStmt: DropStmt): void {
       }
       case 'OBJECT_POLICY': {
         const target = onTable(object);
-        if (target) corpus.tables.get(keyOf(target.table))?.policies.delete(target.name);
+        const table = target ? corpus.tables.get(keyOf(target.table)) : undefined;
+        if (!target || !table) break;
+        table.policies.delete(target.name);
+        table.access.push(stmt);
         break;
       }
       case 'OBJECT_TRIGGER': {

@@ -11,6 +11,7 @@ import type { ShadowSetupResult } from './shadow/run.js';
 import type { IsolationReport } from './shadow/isolation-report.js';
 import type { Difference } from './shadow/drift.js';
 import type { RehearsalSummary } from './shadow/pending.js';
+import type { IsolationDiffSummary } from './shadow/isolation-diff.js';
 
 /** --drift: the database against what the files build. */
 export interface DriftSummary {
@@ -20,7 +21,7 @@ export interface DriftSummary {
 
 /** What the shadow checks did, per setup (timings, the isolation matrix). */
 export interface ShadowSummary {
-  setups: (Omit<ShadowSetupResult, 'findings' | 'isolation'> & { isolation: Omit<IsolationReport, 'findings'> | null })[];
+  setups: (Omit<ShadowSetupResult, 'findings' | 'isolation'> & { isolation: Omit<IsolationReport, 'findings' | 'access'> | null })[];
 }
 
 /** The shape of the verify document (raised when a field is renamed or removed). */
@@ -57,6 +58,8 @@ export interface VerifyReport {
   drift: DriftSummary | null;
   /** --pending: the next migrate rehearsed on a shadow, or null. */
   rehearsal: RehearsalSummary | null;
+  /** --isolation against a database with pending files: the accesses they widen, or null when not compared. */
+  isolation: IsolationDiffSummary | null;
   suppressed: SuppressedFinding[];
   unusedDirectives: Directive[];
   durationMs: number;
@@ -84,6 +87,7 @@ export function jsonReport(report: VerifyReport, verbose: boolean): string {
   if (report.shadow) doc.shadow = report.shadow;
   if (report.drift) doc.differences = report.drift.differences;
   if (report.rehearsal) doc.rehearsal = report.rehearsal;
+  if (report.isolation) doc.isolation = report.isolation;
   if (report.error) doc.error = report.error;
   doc.version = packageVersion();
   doc.schemaVersion = VERIFY_SCHEMA_VERSION;

@@ -13,7 +13,9 @@ import { DATABASE_FILE, liveChecks } from './live.js';
 import { snapshotCatalog } from './shadow/catalog.js';
 import { describeDifference, driftOf } from './shadow/drift.js';
 import { rehearsePending, type RehearsalSummary } from './shadow/pending.js';
-import { RULE_SEVERITY } from './types.js';
+import { RULE_SEVERITY, type SuppressedFinding } from './types.js';
+import { applyDatabaseDirectives, type DatabaseFinding, type DirectiveIndex } from './suppress-db.js';
+import { isolationAgainstDatabase, type IsolationDiffSummary } from './shadow/isolation-diff.js';
 import { buildReport, type DatabaseSummary, type DriftSummary, type ShadowSummary, type VerifyReport } from './report.js';
 import type { Corpus } from './corpus.js';
 import { shadowSetups, type ShadowChecks } from './shadow/run.js';
@@ -85,8 +87,18 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
   const parser = await loadParser();
   const result = verifyStatic(parser, setups);
   const findings = [...result.findings];
+  const suppressed: SuppressedFinding[] = [...result.suppressed];
+  // The database checks' findings go through the authors' directives too; `ran` says whose unused ones to list.
+  const ran = new Set<string>();
+  const directed = (list: readonly DatabaseFinding[], corpus: Corpus | null) => {
+    const index: DirectiveIndex = { parsed: result.parsed, directives: result.directives, corpus };
+    const { kept, suppressed: silenced } = applyDatabaseDirectives(list, index);
+    suppressed.push(...silenced);
+    return kept;
+  };
 
   let database: DatabaseSummary | null = null;
+  let activeCorpus: Corpus | null = null;
   let databaseSkipped: string | null = 'skipped' in options.target ? options.target.skipped : null;
   if (!('skipped' in options.target)) {
     if (!active) {
@@ -94,9 +106,11 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
     } else {
       const label = setupLabel(active.theme, active.plugins);
       const corpus = result.corpora.get(label) ?? verifyStatic(parser, [{ label, files: active.files }]).corpora.get(label)!;
+      activeCorpus = corpus;
       const live = await runLive(options.target, active, corpus, options.sampleData);
       database = live.summary;
-      findings.push(...live.findings);
+      findings.push(...directed(live.findings, corpus));
+      ran.add('db-rls').add('db-table');
     }
   }
 
@@ -105,8 +119,12 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
     shadow = { setups: [] };
     // One shadow at a time: each is a whole PostgreSQL in memory.
     const seen = new Set<string>();
-    for (const result of await shadowSetups(project, setups, options.shadow)) {
-      const { findings: shadowFindings, snapshot: _snapshot, ...summary } = result;
+    ran.add('fresh');
+    if (options.shadow.idempotency) ran.add('idempotency');
+    if (options.shadow.isolation) ran.add('isolation').add('not-probed');
+    for (const shadowResult of await shadowSetups(project, setups, options.shadow)) {
+      const { findings: raw, snapshot: _snapshot, ...summary } = shadowResult;
+      const shadowFindings = directed(raw, result.corpora.get(shadowResult.label) ?? null);
       // The isolation findings are listed with the others; the summary keeps the matrix.
       shadow.setups.push({ ...summary, isolation: summary.isolation ? { matrix: summary.isolation.matrix, notProbed: summary.isolation.notProbed } : null });
       for (const f of shadowFindings) {
@@ -114,19 +132,38 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
         const key = `${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.column}\u0000${f.message}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        findings.push(setups.length > 1 && f.rule === 'isolation' ? { ...f, message: `${f.message} (with ${result.label})` } : f);
+        findings.push(setups.length > 1 && f.rule === 'isolation' ? { ...f, message: `${f.message} (with ${shadowResult.label})` } : f);
       }
     }
   }
 
   let rehearsal: RehearsalSummary | null = null;
-  if (options.pending) {
+  let isolation: IsolationDiffSummary | null = null;
+  // --isolation against a database with pending files: the matrix before them and after, on one rehearsal (--pending's too).
+  const diffCorpus = options.shadow?.isolation && database?.pending.some((g) => g.files.length > 0) ? activeCorpus : null;
+  const diffIsolation = diffCorpus !== null;
+  if (options.pending || diffIsolation) {
     const { target, discovery } = needsDatabase(options.target, active, '--pending');
     const db = await openDatabase(target);
     try {
-      const rehearsed = await rehearsePending(project, discovery, db, options.sampleData);
-      rehearsal = rehearsed.summary;
-      findings.push(...rehearsed.findings);
+      if (diffIsolation) {
+        const corpus = diffCorpus!;
+        const diffed = await isolationAgainstDatabase(project, discovery, db, options.sampleData, parser, corpus);
+        if (options.pending) rehearsal = diffed.rehearsal;
+        findings.push(...diffed.findings);
+        if (diffed.widenings) {
+          isolation = { database: db.display, pending: diffed.rehearsal.pending, widened: [] };
+          for (const { finding, widened } of diffed.widenings) {
+            const kept = directed([finding], corpus);
+            findings.push(...kept);
+            if (kept.length > 0) isolation.widened.push(widened);
+          }
+        }
+      } else {
+        const rehearsed = await rehearsePending(project, discovery, db, options.sampleData);
+        rehearsal = rehearsed.summary;
+        findings.push(...rehearsed.findings);
+      }
     } finally {
       await db.close();
     }
@@ -155,7 +192,7 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
         findings.push({ rule: 'drift', severity: RULE_SEVERITY.drift, file: DATABASE_FILE, line: 0, column: 0, message: describeDifference(d), fix: d.expected === null ? 'Made by hand, or by a migration no longer in the files: add it to a migration, or drop it.' : 'Changed or dropped by hand, or a migration is pending: run migrate, or restore it in a new migration.' });
       }
     } else {
-      findings.push(...(result?.findings ?? []));
+      findings.push(...directed(result?.findings ?? [], activeCorpus));
     }
   }
 
@@ -169,8 +206,10 @@ export async function verifyProject(options: VerifyRunOptions): Promise<VerifyRe
       checked: result.files.length,
       database,
       databaseSkipped,
-      suppressed: result.suppressed,
-      unusedDirectives: result.unusedDirectives,
+      isolation,
+      // A core file's finding silenced in every setup is listed once.
+      suppressed: [...new Map(suppressed.map((f) => [`${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.column}\u0000${f.message}`, f])).values()],
+      unusedDirectives: [...result.unusedDirectives, ...[...result.directives.values()].flatMap((d) => d.all.filter((x) => !x.used && ran.has(x.rule)))],
       durationMs: performance.now() - started,
     },
     options.strict,

@@ -107,13 +107,18 @@ export function readDirectives(parsed: ParsedFile): FileDirectives {
   return result;
 }
 
+/** The directive of a file that silences `rule` at a statement (null: the file itself), or null. Marks nothing. */
+export function directiveFor(finding: { rule: string; statement: number | null }, directives: FileDirectives): Directive | null {
+  const candidates = [...directives.fileWide, ...(finding.statement === null ? directives.fileLevel : (directives.byStatement.get(finding.statement) ?? []))];
+  return candidates.find((d) => d.rule === finding.rule) ?? null;
+}
+
 /** Splits findings of one file into those that stand and those silenced on purpose. */
 export function applyDirectives(findings: readonly RawFinding[], directives: FileDirectives): { kept: RawFinding[]; suppressed: SuppressedFinding[] } {
   const kept: RawFinding[] = [];
   const suppressed: SuppressedFinding[] = [];
   for (const finding of findings) {
-    const candidates = [...directives.fileWide, ...(finding.statement === null ? directives.fileLevel : (directives.byStatement.get(finding.statement) ?? []))];
-    const directive = candidates.find((d) => d.rule === finding.rule);
+    const directive = directiveFor(finding, directives);
     if (!directive) {
       kept.push(finding);
       continue;

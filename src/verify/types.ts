@@ -66,8 +66,17 @@ export const RULE_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'verify-ignore': 'warning',
 };
 
+/**
+ * Rules of the database checks a directive may silence too: their findings have a
+ * file and a statement (the shadow's failures, the probe's tables, the live
+ * checks' tables). Not `modified` (writing a directive changes the checksum),
+ * `missing`, `drift` or `pending` (about the database, or a run that would fail).
+ */
+const DATABASE_SUPPRESSIBLE: readonly RuleId[] = ['fresh', 'idempotency', 'isolation', 'not-probed', 'db-rls', 'db-table'];
+export const DATABASE_SUPPRESSIBLE_RULES: ReadonlySet<string> = new Set(DATABASE_SUPPRESSIBLE);
+
 /** Rules a `-- verify:ignore <rule> <reason>` directive may name. */
-export const SUPPRESSIBLE_RULES: ReadonlySet<string> = new Set<StaticRuleId>([
+export const SUPPRESSIBLE_RULES: ReadonlySet<string> = new Set<RuleId>([
   'syntax',
   'naming',
   'sequence',
@@ -82,6 +91,7 @@ export const SUPPRESSIBLE_RULES: ReadonlySet<string> = new Set<StaticRuleId>([
   'transaction',
   'run-order',
   'create-existing',
+  ...DATABASE_SUPPRESSIBLE,
 ]);
 
 /** What `--json` prints for each finding. Persisted format: never rename a field. */

@@ -7,7 +7,8 @@ import { buildCorpus, type Corpus } from './corpus.js';
 import { atFile, type SetupContext } from './finding.js';
 import { DOWN_FILE_RULES, FILE_RULES, SETUP_RULES } from './rules/index.js';
 import { describeOrphanDownFile } from '../core/down-files.js';
-import { applyDirectives, readDirectives, type Directive } from './suppress.js';
+import { applyDirectives, readDirectives, type Directive, type FileDirectives } from './suppress.js';
+import { DATABASE_SUPPRESSIBLE_RULES } from './types.js';
 
 /** One combination of tiers that runs together: core, a theme and its plugins. */
 export interface SetupFiles {
@@ -22,8 +23,14 @@ export interface StaticResult {
   /** Findings that stand, grouped by file (files in execution order), then by place. */
   findings: Finding[];
   suppressed: SuppressedFinding[];
-  /** Directives that silenced nothing (the finding they were for is gone). */
+  /**
+   * Directives that silenced nothing (the finding they were for is gone). Those for a
+   * database check are left out: only that check, when it runs, can tell.
+   */
   unusedDirectives: Directive[];
+  /** Each file parsed, by path, and its directives (the database checks' findings are silenced with the same ones). */
+  parsed: Map<string, ParsedFile>;
+  directives: Map<string, FileDirectives>;
   /** Every distinct file checked, in execution order. */
   files: string[];
   /** Each setup's corpus, by label (the live checks compare the database with it). */
@@ -100,13 +107,15 @@ export function verifyStatic(parser: Parser, setups: readonly SetupFiles[]): Sta
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
   const unusedDirectives: Directive[] = [];
+  const directivesOf = new Map<string, FileDirectives>();
   for (const [path, file] of parsed) {
     const directives = readDirectives(file);
+    directivesOf.set(path, directives);
     const { kept, suppressed: silenced } = applyDirectives(raw.get(path) ?? [], directives);
     const all = [...kept, ...directives.problems].sort((a, b) => a.line - b.line || a.column - b.column);
     for (const { statement: _statement, ...finding } of all) findings.push(finding);
     suppressed.push(...silenced);
-    for (const d of directives.all) if (!d.used) unusedDirectives.push(d);
+    for (const d of directives.all) if (!d.used && !DATABASE_SUPPRESSIBLE_RULES.has(d.rule)) unusedDirectives.push(d);
   }
-  return { findings, suppressed, unusedDirectives, files: [...parsed.keys()], corpora: new Map(contexts.map((c) => [c.label, c.corpus])) };
+  return { findings, suppressed, unusedDirectives, files: [...parsed.keys()], corpora: new Map(contexts.map((c) => [c.label, c.corpus])), parsed, directives: directivesOf };
 }

@@ -28,7 +28,9 @@ ${PROJECT_FLAGS_USAGE}
   --idempotency      with --fresh: run each file again right after it is applied; it
                      must neither fail nor change the catalog or any row count
   --isolation        with --fresh: prove as the app's roles (authenticated, anon) that no
-                     user reads or writes another's rows; prints the matrix
+                     user reads or writes another's rows; prints the matrix. With a database
+                     that has pending files: also the matrix before and after them, each
+                     access they widen an error naming the file
   --drift            compare the database's catalog with what the files build on a shadow
                      (+ only in the database, - only in the files, ~ different); exit 1 on drift
   --pending          rehearse the next migrate: replay what the database applied on a
@@ -38,7 +40,8 @@ ${PROJECT_FLAGS_USAGE}
 Live checks run when MIGRATE_DATABASE_URL, DIRECT_URL or DATABASE_URL is set (pglite:<dir>
 for the embedded database); they never write to the database.
 
-Silence a finding on purpose, on the line above the statement or in the header:
+Silence a finding on purpose, on the line above the statement or in the header
+(database checks too: fresh, idempotency, isolation, not-probed, db-rls, db-table):
   -- verify:ignore <rule> <reason>
 
 Exit codes: 0 no errors · 1 errors (or warnings with --strict) · 2 usage or configuration error`;

@@ -2,7 +2,7 @@
 import type { Finding } from '../../verify/types.js';
 import type { VerifyReport } from '../../verify/report.js';
 import { formatMs, type Style } from './style.js';
-import { isolationLines } from './isolation.js';
+import { isolationLines, widenedLines } from './isolation.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -52,6 +52,7 @@ export function humanReport(report: VerifyReport, style: Style, verbose: boolean
       lines.push(style.dim(`   ⏱️  ${parts.join(' · ')}`));
     }
   }
+  if (report.isolation) lines.push(...widenedLines(report.isolation, style));
   if (report.rehearsal) {
     const r = report.rehearsal;
     lines.push(`🎭 Rehearsal: ${plural(r.replayed, 'applied file')} replayed, ${r.applied} of ${plural(r.pending.length, 'pending file')} applied on a shadow`);

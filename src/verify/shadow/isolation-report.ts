@@ -13,9 +13,28 @@ export interface IsolationRow {
   delete: string;
 }
 
+/** An isolation or not-probed finding, with the table (or view) it is about: directives on that table's access statements silence it. */
+export interface TableFinding extends Finding {
+  table: string;
+}
+
+/** How far one role reaches with one command on one table; compared before and after the pending files. */
+export interface AccessCell {
+  table: string;
+  /** As in the matrix: `user A`, `no user`, `anon`. */
+  role: string;
+  command: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+  /** 0 denied; 1 allowed, on the role's own rows only (or on none); 2 on rows of other users (for anon: private rows). */
+  reach: 0 | 1 | 2;
+  /** The matrix cell, as printed. */
+  shown: string;
+}
+
 export interface IsolationReport {
-  findings: Finding[];
+  findings: TableFinding[];
   matrix: IsolationRow[];
+  /** Each probed cell of the matrix, as a reach (what the diff against the database compares). */
+  access: AccessCell[];
   /** Owned tables the probe could not fill, with why. */
   notProbed: { table: string; reason: string }[];
 }

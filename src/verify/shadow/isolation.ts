@@ -16,11 +16,11 @@ import { RULE_SEVERITY } from '../types.js';
 import { as, strings, walk } from '../ast.js';
 import type { Parser } from '../parse.js';
 import { OWN_TABLE_NAMES } from '../../core/tracking.js';
-import type { IsolationReport, IsolationRow } from './isolation-report.js';
+import type { AccessCell, IsolationReport, IsolationRow } from './isolation-report.js';
 import { probeDb, ProbeSqlError, type ProbeDb } from './probe-db.js';
 import { CannotFill, RowFiller, quote } from './fill.js';
 
-export type { IsolationReport, IsolationRow } from './isolation-report.js';
+export type { AccessCell, IsolationReport, IsolationRow, TableFinding } from './isolation-report.js';
 
 /** Where a relation is created, for findings (the file, or `(shadow)`). */
 export type Locate = (table: string) => { file: string; line: number; column: number };
@@ -65,7 +65,7 @@ async function ownedTables(db: ProbeDb, parser: Parser): Promise<OwnedTable[]> {
     `SELECT c.oid::regclass::text AS reg, c.relname AS name, c.relrowsecurity AS rls,
             (SELECT a.attname::text FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
               WHERE k.conrelid = c.oid AND k.contype = 'f' AND array_length(k.conkey, 1) = 1 AND a.attname = 'userId'
-                AND k.confrelid = 'public."user"'::regclass LIMIT 1) AS fk_owner
+                AND k.confrelid = to_regclass('public."user"') LIMIT 1) AS fk_owner
        FROM pg_catalog.pg_class c
       WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
   );
@@ -114,7 +114,7 @@ const shown = (o: Outcome, what: (rows: number, value: Record<string, unknown> |
 
 /** Probes every owned table of the shadow. `instance` is the shadow itself. */
 export async function probeIsolation(instance: PGlite, parser: Parser, locate: Locate): Promise<IsolationReport> {
-  const report: IsolationReport = { findings: [], matrix: [], notProbed: [] };
+  const report: IsolationReport = { findings: [], matrix: [], access: [], notProbed: [] };
   try {
     await instance.transaction(async (tx) => {
       await probeAll(probeDb(tx), parser, locate, report);
@@ -133,6 +133,7 @@ async function probeAll(db: ProbeDb, parser: Parser, locate: Locate, report: Iso
     report.findings.push({
       rule: 'not-probed',
       severity: RULE_SEVERITY['not-probed'],
+      table: n.table,
       ...locate(n.table),
       message: `${n.table} was not probed for isolation: ${n.reason}`,
       fix: 'Give the column a DEFAULT, or a type the probe can fill (text, numbers, booleans, dates, json, uuid, arrays, enums); its isolation is otherwise unproven.',
@@ -142,7 +143,10 @@ async function probeAll(db: ProbeDb, parser: Parser, locate: Locate, report: Iso
 
 async function probeTables(db: ProbeDb, parser: Parser, locate: Locate, report: IsolationReport): Promise<void> {
   const finding = (table: string, message: string, fix: string) =>
-    report.findings.push({ rule: 'isolation', severity: RULE_SEVERITY.isolation, ...locate(table), message, fix });
+    report.findings.push({ rule: 'isolation', severity: RULE_SEVERITY.isolation, table, ...locate(table), message, fix });
+  // A write reaches other users' rows when it changed one; an allowed one that changed none reaches only the role's own.
+  const reach = (o: Outcome | null, wide: boolean): AccessCell['reach'] => (o === null || !o.ok ? 0 : wide ? 2 : 1);
+  const cell = (table: string, role: string, command: AccessCell['command'], value: AccessCell['reach'], shown: string) => report.access.push({ table, role, command, reach: value, shown });
   const roles = new Set((await db.rows<{ r: string }>(`SELECT rolname AS r FROM pg_catalog.pg_roles WHERE rolname IN ('authenticated', 'anon')`)).map((r) => r.r));
   const owned = await ownedTables(db, parser);
   if (!roles.has('authenticated') || !roles.has('anon')) {
@@ -211,14 +215,19 @@ async function probeTables(db: ProbeDb, parser: Parser, locate: Locate, report: 
     const takeOver = (await updatable('authenticated')) === t.owner ? await as_(db, 'authenticated', a, `UPDATE ${t.reg} SET ${O} = $1 WHERE ${O} = $2`, [b, a], true) : null;
     const deleteA = await as_(db, 'authenticated', a, `DELETE FROM ${t.reg} WHERE ${O} = $1`, [b], true);
     const others = selectA.ok ? Number(selectA.value?.others ?? 0) : 0;
-    report.matrix.push({
+    const rowA = {
       table: t.name,
       role: 'user A',
       select: shown(selectA, (_, v) => `own ${Number(v?.own ?? 0)} · others ${Number(v?.others ?? 0)}`),
       insert: insertA ? shown(insertA, () => 'ALLOWED') + ' (owned by B)' : '-',
       update: `${updateA.text}${takeOver ? ` · own→B ${shown(takeOver, (n) => `${n} rows`)}` : ''}`,
       delete: shown(deleteA, (n) => `${n} rows`),
-    });
+    };
+    report.matrix.push(rowA);
+    cell(t.name, rowA.role, 'SELECT', reach(selectA, others > 0), rowA.select);
+    if (insertA) cell(t.name, rowA.role, 'INSERT', reach(insertA, wrote(insertA)), rowA.insert);
+    cell(t.name, rowA.role, 'UPDATE', reach(updateA.outcome, wrote(updateA.outcome) || wrote(takeOver)), rowA.update);
+    cell(t.name, rowA.role, 'DELETE', reach(deleteA, wrote(deleteA)), rowA.delete);
     if (others > 0) finding(t.name, `user A sees ${others} row(s) of ${t.name} owned by someone else (as authenticated with app.user_id = A)`, `Restrict the SELECT policies of ${t.name} to ${O} = public.get_auth_user_id() (no USING (true) for authenticated), and keep RLS enabled.`);
     if (insertA && wrote(insertA)) finding(t.name, `user A can insert a row of ${t.name} owned by user B`, `Give the INSERT policy of ${t.name} WITH CHECK (${O} = public.get_auth_user_id()).`);
     if (wrote(updateA.outcome)) finding(t.name, `user A can update user B's rows of ${t.name}`, `Give the UPDATE policy of ${t.name} USING (${O} = public.get_auth_user_id()).`);
@@ -228,7 +237,9 @@ async function probeTables(db: ProbeDb, parser: Parser, locate: Locate, report: 
     // Signed in, but no user id set: nothing at all.
     const selectNone = await as_(db, 'authenticated', null, `SELECT count(*)::int AS n FROM ${t.reg}`, [], false);
     const seenNone = selectNone.ok ? Number(selectNone.value?.n ?? 0) : 0;
-    report.matrix.push({ table: t.name, role: 'no user', select: shown(selectNone, (_, v) => `${Number(v?.n ?? 0)} rows`), insert: '-', update: '-', delete: '-' });
+    const rowNone = { table: t.name, role: 'no user', select: shown(selectNone, (_, v) => `${Number(v?.n ?? 0)} rows`), insert: '-', update: '-', delete: '-' };
+    report.matrix.push(rowNone);
+    cell(t.name, rowNone.role, 'SELECT', reach(selectNone, seenNone > 0), rowNone.select);
     if (seenNone > 0) finding(t.name, `with no app.user_id set, authenticated sees ${seenNone} row(s) of ${t.name}`, `A policy of ${t.name} lets every row through; compare ${O} with public.get_auth_user_id() (NULL when unset).`);
 
     // anon: the probe rows are private (defaults), so no policy marks them public.
@@ -236,14 +247,19 @@ async function probeTables(db: ProbeDb, parser: Parser, locate: Locate, report: 
     const updateAnon = await update('anon', null, a);
     const deleteAnon = await as_(db, 'anon', null, `DELETE FROM ${t.reg} WHERE ${O} = $1`, [a], true);
     const seenAnon = selectAnon.ok ? Number(selectAnon.value?.n ?? 0) : 0;
-    report.matrix.push({
+    const rowAnon = {
       table: t.name,
       role: 'anon',
       select: shown(selectAnon, (_, v) => `${Number(v?.n ?? 0)} rows`),
       insert: insertAnon ? shown(insertAnon, () => 'ALLOWED') : '-',
       update: updateAnon.text,
       delete: shown(deleteAnon, (n) => `${n} rows`),
-    });
+    };
+    report.matrix.push(rowAnon);
+    cell(t.name, rowAnon.role, 'SELECT', reach(selectAnon, seenAnon > 0), rowAnon.select);
+    if (insertAnon) cell(t.name, rowAnon.role, 'INSERT', reach(insertAnon, wrote(insertAnon)), rowAnon.insert);
+    cell(t.name, rowAnon.role, 'UPDATE', reach(updateAnon.outcome, wrote(updateAnon.outcome)), rowAnon.update);
+    cell(t.name, rowAnon.role, 'DELETE', reach(deleteAnon, wrote(deleteAnon)), rowAnon.delete);
     if (seenAnon > 0) finding(t.name, `anon sees ${seenAnon} private row(s) of ${t.name} (rows no policy marks public)`, `Give anon only a SELECT policy on what is public (e.g. USING ("isPublic")), never USING (true).`);
     if ((insertAnon && wrote(insertAnon)) || wrote(updateAnon.outcome) || wrote(deleteAnon)) {
       finding(t.name, `anon can write to ${t.name}`, `Revoke INSERT, UPDATE and DELETE on ${t.name} from anon, and give it no write policy.`);

@@ -18,6 +18,7 @@ import { locateFailure } from '../../run/locate-failure.js';
 import type { Finding } from '../types.js';
 import { RULE_SEVERITY } from '../types.js';
 import { newShadowInstance } from './instance.js';
+import type { PGlite } from '@electric-sql/pglite';
 import { findingOfRunError } from './run.js';
 
 /** What the rehearsal did (the `rehearsal` key of --json). */
@@ -32,8 +33,22 @@ export interface RehearsalSummary {
   durationMs: number;
 }
 
+/** Looks at the shadow at the two moments of a rehearsal (the isolation diff probes both). */
+export interface RehearsalHooks {
+  /** The shadow as the database is: its applied files replayed, nothing pending yet. */
+  afterReplay(instance: PGlite): Promise<void>;
+  /** After every pending file applied (not called when one failed). */
+  afterPending(instance: PGlite): Promise<void>;
+}
+
 /** Replays what `live` has applied on a shadow, then applies the pending files through the engine. */
-export async function rehearsePending(project: DiscoverOptions, active: Discovery, live: Database, sampleData: boolean): Promise<{ summary: RehearsalSummary; findings: Finding[] }> {
+export async function rehearsePending(
+  project: DiscoverOptions,
+  active: Discovery,
+  live: Database,
+  sampleData: boolean,
+  hooks?: RehearsalHooks,
+): Promise<{ summary: RehearsalSummary; findings: Finding[] }> {
   const started = performance.now();
   const tracking = await live.transaction(async (tx) => {
     await tx.exec('SET TRANSACTION READ ONLY');
@@ -68,6 +83,7 @@ export async function rehearsePending(project: DiscoverOptions, active: Discover
       }
       summary.replayed++;
     }
+    await hooks?.afterReplay(instance);
     const result = await runResolved(
       'migrate',
       { project: { ...project, theme: active.theme, themeOrigin: 'verify' }, target: targetOfClient(instance, 'the shadow database'), env: {}, envFilesLoaded: [], secrets: [] },
@@ -78,6 +94,8 @@ export async function rehearsePending(project: DiscoverOptions, active: Discover
       findings.push(
         findingOfRunError('pending', result.error, 'pending, and fails after what the database has applied', 'Fix it before running migrate on the database: there, this file would roll back and stop the run.'),
       );
+    } else {
+      await hooks?.afterPending(instance);
     }
   } finally {
     await instance.close();
