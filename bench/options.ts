@@ -36,8 +36,8 @@ harness into bench/dist/ when needed.
 Modes:
   (none)            every corpus and scenario (embedded PGlite on medium), 5 timed runs each;
                     writes bench/results/<date>.{json,md}; about 12 minutes on 2 cores, plus
-                    the shadow checks on small and large (--idempotency on large alone takes
-                    many minutes per run: pass --shadow small to leave it out)
+                    the shadow checks on small (--shadow small,large adds the large corpus:
+                    its --idempotency alone takes many minutes per run)
   --quick           the same with 3 timed runs; writes results too
   --smoke           the small corpus, 1 run per contender, nothing written; exit 1 on any harness failure
 
@@ -47,7 +47,7 @@ Options:
   --embedded LIST   corpora of the embedded PGlite runs (default: medium, or medium and large
                     among --corpus); none to skip them
   --shadow LIST     corpora of the shadow checks, verify --no-db --fresh / --idempotency /
-                    --isolation (default: small and large; smoke: small); none to skip them
+                    --isolation (default: small; 2026-12-02-shadow.md has large); none to skip them
   --only shadow     run the shadow checks alone (no server scenarios, embedded runs, static
                     verify, imports or profiles); the server still orders the corpus files
   --url URL         admin connection (default BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres);
@@ -112,7 +112,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   };
   const only = (list: CorpusName[]) => list.filter((c) => corpora.includes(c));
   // The shadow checks read files only: their corpora are not limited by --corpus.
-  const shadowCorpora = values.shadow !== undefined ? corpusList(values.shadow, '--shadow') : mode === 'smoke' ? (['small'] as CorpusName[]) : (['small', 'large'] as CorpusName[]);
+  const shadowCorpora = values.shadow !== undefined ? corpusList(values.shadow, '--shadow') : (['small'] as CorpusName[]);
   if (onlyShadow) {
     return {
       mode: mode === 'smoke' ? 'smoke' : 'custom',
