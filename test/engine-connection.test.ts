@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { backends, connectForTest } from './support/backends.js';
+import { backends, connectForTest, createLoginRoleSql } from './support/backends.js';
 import { removeProject, runCli, themeConfig, writeProject } from './support/project.js';
 
 const server = backends.find((b) => b.name === 'postgres')!;
@@ -169,7 +169,7 @@ test('a role that may not create in the schema is refused before anything runs (
   const db = await server.createDatabase();
   const role = `conn_plain_${Math.random().toString(36).slice(2, 8)}`;
   const admin = await connectForTest(process.env.TEST_DATABASE_URL!);
-  await admin.exec(`CREATE ROLE ${role} LOGIN`);
+  await admin.exec(createLoginRoleSql(role, process.env.TEST_DATABASE_URL!));
   try {
     // PostgreSQL 15 and later: only the owner may create in public.
     const owner = await connectForTest(db.url);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
-import { backends, type TestDatabaseHandle } from './support/backends.js';
+import { backends, createLoginRoleSql, type TestDatabaseHandle } from './support/backends.js';
 import { removeProject, runCli, themeConfig, writeProject } from './support/project.js';
 import { migrate } from '../src/api/migrate.js';
 import type { RunResult } from '../src/run/events.js';
@@ -265,7 +265,7 @@ for (const backend of backends) {
       const role = `hints_app_${randomBytes(4).toString('hex')}`;
       // The tracking tables exist (made by the owner's runs above) and can be read, and the role may
       // create in public (else the preflight refuses before anything runs); the table is not its own.
-      await owner.exec(`CREATE ROLE ${role} LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}; GRANT CREATE ON SCHEMA public TO ${role}`);
+      await owner.exec(`${createLoginRoleSql(role, (await database()).url)}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}; GRANT CREATE ON SCHEMA public TO ${role}`);
       cleanup.push(async () => {
         const admin = new pg.Client({ connectionString: (await database()).url });
         await admin.connect();

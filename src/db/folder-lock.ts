@@ -165,6 +165,24 @@ function sweepAbandoned(dir: string): void {
   }
 }
 
+/** Whether a folder entry is the lock's own (the lock, or one being prepared): never data. */
+export function isLockEntry(name: string): boolean {
+  return name.startsWith(LOCK_NAME);
+}
+
+/**
+ * The folder's lock for a command that needs the database to itself (reset, restore):
+ * a short wait, then a refusal that says what to stop (`whatFor` ends the hint).
+ */
+export async function takeFolderForCommand(dir: string, whatFor: string): Promise<() => void> {
+  try {
+    return await acquireFolderLock(dir, 3_000);
+  } catch (error) {
+    if (!(error instanceof MigrateError)) throw error;
+    throw new MigrateError('CONNECTION', error.message, { hint: `Stop the other run (or \`tiered-migrate dev\`) first${whatFor}.`, cause: error });
+  }
+}
+
 /** Waits (up to `timeoutMs`) for the folder's lock; returns its release function. */
 export async function acquireFolderLock(dir: string, timeoutMs = 120_000): Promise<() => void> {
   const lock = path.join(dir, LOCK_NAME);

@@ -10,7 +10,7 @@ import { OWN_TABLE_NAMES } from '../core/tracking.js';
 import { refuseProductionDatabase } from '../api/production.js';
 import { MIGRATION_LOCK_KEY } from '../db/driver.js';
 import type { DatabaseTarget } from '../db/connect.js';
-import { acquireFolderLock } from '../db/folder-lock.js';
+import { isLockEntry, takeFolderForCommand } from '../db/folder-lock.js';
 import type { RunResult } from '../run/events.js';
 import { embeddedExists, instanceTarget, startPglite } from './embedded.js';
 import { connectPg } from './pg-client.js';
@@ -60,22 +60,14 @@ export async function resetDatabase(config: ResolvedConfig, migrate: MigrateOpti
   throw new MigrateError('CONFIG', 'nothing to reset');
 }
 
-const LOCK_FILE = '.tiered-migrate.lock';
-
 async function resetEmbedded(config: ResolvedConfig, dir: string, migrate: MigrateOptions, onRemoved: (removed: string[]) => void): Promise<ResetOutcome> {
   const removed: string[] = [];
   const existed = embeddedExists(dir);
   mkdirSync(dir, { recursive: true });
-  let release: () => void;
-  try {
-    release = await acquireFolderLock(dir, 3_000);
-  } catch (error) {
-    if (!(error instanceof MigrateError)) throw error;
-    throw new MigrateError('CONNECTION', error.message, { hint: 'Stop the other run (or `tiered-migrate dev`) first.', cause: error });
-  }
+  const release = await takeFolderForCommand(dir, '');
   try {
     // Everything but our lock file goes: the folder stays locked while PostgreSQL re-creates it.
-    const entries = readdirSync(dir).filter((name) => name !== LOCK_FILE);
+    const entries = readdirSync(dir).filter((name) => !isLockEntry(name));
     if (entries.length > 0) {
       const { files, bytes } = sizeOf(dir, entries);
       for (const name of entries) rmSync(path.join(dir, name), { recursive: true, force: true });

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { ResolvedConfig } from '../api/config.js';
 import type { Database } from '../db/driver.js';
 import { MIGRATION_LOCK_KEY } from '../db/driver.js';
-import { LOCK_NAME, acquireFolderLock } from '../db/folder-lock.js';
+import { isLockEntry, takeFolderForCommand } from '../db/folder-lock.js';
 import { MigrateError } from '../core/errors.js';
 import { scrub, secretsOf } from '../core/redact.js';
 import { readTracking } from '../tracking/store.js';
@@ -258,7 +258,6 @@ async function replayDump(pgRestore: FoundTool, psql: FoundTool, file: string, d
 // ---------------------------------------------------------------- embedded
 
 /** Entries of the data folder that belong to the folder lock, not to the database. */
-const isLockEntry = (name: string) => name.startsWith(LOCK_NAME);
 
 async function openTracked(dir: string, loadDataDir?: Blob): Promise<number> {
   const { PGlite } = await import('@electric-sql/pglite');
@@ -280,13 +279,7 @@ function moveEntries(from: string, to: string): void {
 async function prepareEmbedded(dir: string, display: string, file: string, bytes: number): Promise<PreparedRestore> {
   const { embeddedExists } = await import('../db/pglite.js');
   mkdirSync(dir, { recursive: true });
-  let release: () => void;
-  try {
-    release = await acquireFolderLock(dir, 3_000);
-  } catch (error) {
-    if (!(error instanceof MigrateError)) throw error;
-    throw new MigrateError('CONNECTION', error.message, { hint: 'Stop the other run (or `tiered-migrate dev`) first: the restore needs the database to itself.', cause: error });
-  }
+  const release = await takeFolderForCommand(dir, ': the restore needs the database to itself');
   const token = randomBytes(6).toString('hex');
   // Beside the data folder, so that the swap is a rename on one file system.
   const staging = `${dir}.restore-${token}`;

@@ -79,8 +79,8 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     });
     if (signal?.aborted) return finish(abortError(signal));
     const files = discovery.files;
-    // `--backup`: the path is checked before connecting; pg_dump once connected (it
-    // must not be older than the server), before the plan touches anything.
+    // `--backup`: the path is checked before connecting; pg_dump (it must not be older
+    // than the server) once the plan finds something pending, before anything is applied.
     const backupModule = options.backup && options.command === 'migrate' && !options.dryRun ? await import('../recovery/backup.js') : null;
     const backupFile = backupModule && options.backup ? backupModule.backupPath(options.target, options.project.root, options.backup) : null;
     db = await openDatabase(options.target, {
@@ -88,7 +88,6 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
       connect: { onRetry: (r) => emit({ type: 'connect:retry', attempt: r.attempt, error: errorReport(r.error), nextInMs: r.nextInMs, remainingMs: r.remainingMs }) },
     });
     emit({ type: 'connected', database: db.display });
-    const backup: PreparedBackup | null = backupModule && backupFile && options.backup ? await backupModule.prepareBackup(db, options.target, backupFile, options.project.root, options.backup) : null;
 
     const loaded = await loadPlan(db, discovery, options, emit);
     plan = loaded.plan;
@@ -110,9 +109,11 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
     if (options.command === 'status') return finish(null);
     if (writes) await settleDatabase(db, schema, loaded, options, emit);
 
-    if (backup) {
-      if (plan.items.some((i) => i.state === 'pending')) await backup.take(emit);
-      else emit({ type: 'backup:skipped', reason: 'nothing is pending: no backup was taken' });
+    if (backupModule && backupFile && options.backup) {
+      if (plan.items.some((i) => i.state === 'pending')) {
+        const backup: PreparedBackup = await backupModule.prepareBackup(db, options.target, backupFile, options.project.root, options.backup);
+        await backup.take(emit);
+      } else emit({ type: 'backup:skipped', reason: 'nothing is pending: no backup was taken' });
     }
     const adopt = plan.items.filter((i) => i.adoptChecksum).map((i) => i.file);
     if (adopt.length > 0 && !options.dryRun) await db.transaction((tx) => adoptChecksums(tx, schema, adopt), { lock: 'exclusive' });

@@ -139,3 +139,12 @@ export async function connectForTest(url: string): Promise<TestClient> {
     close: () => client.end(),
   };
 }
+
+/**
+ * CREATE ROLE for a login role the test connects as: with the password of the test
+ * server's URL, if it has one (the suite's own server asks for one; a trust server does not).
+ */
+export function createLoginRoleSql(role: string, serverUrl: string): string {
+  const password = decodeURIComponent(new URL(serverUrl).password);
+  return `CREATE ROLE ${role} LOGIN${password ? ` PASSWORD '${password.replace(/'/g, "''")}'` : ''}`;
+}
