@@ -10,8 +10,8 @@ import { packageVersion } from '../discover/core-dir.js';
 import type { ShadowSetupResult } from './shadow/run.js';
 import type { IsolationReport } from './shadow/isolation-report.js';
 import type { Difference } from './shadow/drift.js';
-import type { RehearsalSummary } from './shadow/pending.js';
-import type { IsolationDiffSummary } from './shadow/isolation-diff.js';
+import type { RehearsalSummary } from './shadow/rehearsal-report.js';
+import type { IsolationDiffSummary } from './shadow/isolation-report.js';
 
 /** --drift: the database against what the files build. */
 export interface DriftSummary {

@@ -2,7 +2,7 @@
 // owned tables the probe could not fill (never passed silently).
 import type { IsolationReport } from '../../verify/shadow/isolation-report.js';
 import type { Style } from './style.js';
-import type { IsolationDiffSummary } from '../../verify/shadow/isolation-diff.js';
+import type { IsolationDiffSummary } from '../../verify/shadow/isolation-report.js';
 
 /** The matrix as aligned text lines. */
 export function isolationLines(report: Pick<IsolationReport, 'matrix' | 'notProbed'>, style: Style): string[] {

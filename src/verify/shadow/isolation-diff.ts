@@ -11,33 +11,10 @@ import type { Corpus } from '../corpus.js';
 import type { Parser } from '../parse.js';
 import { RULE_SEVERITY, type Finding } from '../types.js';
 import type { DatabaseFinding } from '../suppress-db.js';
-import type { AccessCell, IsolationReport } from './isolation-report.js';
+import type { AccessCell, IsolationDiffSummary, IsolationReport, Widened } from './isolation-report.js';
+export type { IsolationDiffSummary, Widened } from './isolation-report.js';
 import { probeIsolation } from './isolation.js';
 import { rehearsePending, type RehearsalSummary } from './pending.js';
-
-/** One access a pending file widens (the `isolation.widened` entries of --json). Persisted format: never rename a field. */
-export interface Widened {
-  table: string;
-  /** `authenticated`, `authenticated without a user id`, `anon`. */
-  role: string;
-  command: AccessCell['command'];
-  /** The matrix cells before and after the pending files. */
-  before: string;
-  after: string;
-  /** The pending file it is attributed to. */
-  file: string;
-  /** In plain words: "anon can now SELECT tasks". */
-  message: string;
-}
-
-/** What the diff did (the `isolation` key of --json). */
-export interface IsolationDiffSummary {
-  database: string;
-  /** Pending files, in the order migrate would run them. */
-  pending: string[];
-  /** Widenings that stand (those silenced by a directive are listed with the suppressed findings). */
-  widened: Widened[];
-}
 
 const ROLE_WORDS: Record<string, string> = { 'user A': 'authenticated', 'no user': 'authenticated without a user id', anon: 'anon' };
 

@@ -39,3 +39,26 @@ export interface IsolationReport {
   notProbed: { table: string; reason: string }[];
 }
 
+/** One access a pending file widens (the `isolation.widened` entries of --json). Persisted format: never rename a field. */
+export interface Widened {
+  table: string;
+  /** `authenticated`, `authenticated without a user id`, `anon`. */
+  role: string;
+  command: AccessCell['command'];
+  /** The matrix cells before and after the pending files. */
+  before: string;
+  after: string;
+  /** The pending file it is attributed to. */
+  file: string;
+  /** In plain words: "anon can now SELECT tasks". */
+  message: string;
+}
+
+/** What the diff did (the `isolation` key of --json). */
+export interface IsolationDiffSummary {
+  database: string;
+  /** Pending files, in the order migrate would run them. */
+  pending: string[];
+  /** Widenings that stand (those silenced by a directive are listed with the suppressed findings). */
+  widened: Widened[];
+}

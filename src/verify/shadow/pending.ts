@@ -20,18 +20,9 @@ import { RULE_SEVERITY } from '../types.js';
 import { newShadowInstance } from './instance.js';
 import type { PGlite } from '@electric-sql/pglite';
 import { findingOfRunError } from './run.js';
+import type { RehearsalSummary } from './rehearsal-report.js';
 
-/** What the rehearsal did (the `rehearsal` key of --json). */
-export interface RehearsalSummary {
-  database: string;
-  /** Files replayed as applied. */
-  replayed: number;
-  /** Pending files, in the order migrate would run them. */
-  pending: string[];
-  /** Pending files the engine applied on the shadow before stopping (all of them when none failed). */
-  applied: number;
-  durationMs: number;
-}
+export type { RehearsalSummary } from './rehearsal-report.js';
 
 /** Looks at the shadow at the two moments of a rehearsal (the isolation diff probes both). */
 export interface RehearsalHooks {
