@@ -45,6 +45,8 @@ export interface RunOptions {
   backup?: BackupRequest;
   /** lock_timeout, its retries and statement_timeout of each file's transaction. Default: DEFAULT_LIMITS. */
   limits?: Limits;
+  /** The project as already discovered (a fleet discovers once for all its targets). Default: discovered here. */
+  discovery?: Discovery;
 }
 
 class RollbackPlan extends Error {}
@@ -66,7 +68,7 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
   signal?.addEventListener('abort', cancel, { once: true });
   try {
     // Configuration errors surface here, before any connection: nothing is touched.
-    discovery = await discover(options.project);
+    discovery = options.discovery ?? (await discover(options.project));
     const core = discovery.core;
     emit({
       type: 'start',

@@ -106,7 +106,7 @@ interface Flags {
  * The limit flags as API options, checked here so that a bad value names its flag
  * (USAGE, exit 2); the environment's variables are checked by the run itself.
  */
-function limitFlagsOf(values: Flags): { lockTimeout?: string; lockRetries?: string; statementTimeout?: string } {
+export function limitFlagsOf(values: Flags): { lockTimeout?: string; lockRetries?: string; statementTimeout?: string } {
   const given = (value: string | undefined, origin: string) => (value === undefined ? undefined : { value, origin });
   resolveLimits({
     lockTimeout: given(values['lock-timeout'], '--lock-timeout'),
@@ -124,6 +124,8 @@ function limitFlagsOf(values: Flags): { lockTimeout?: string; lockRetries?: stri
 const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
 
 export async function migrateCommand(command: Command, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // A fleet (many databases) is its own command file.
+  if (argv.some((a) => /^--targets(-query)?(=|$)/.test(a))) return (await import('./fleet.js')).fleetCommand(command, argv, env);
   const json = argv.includes('--json');
   const output = makeOutput({ json, env, emoji: !argv.includes('--no-emoji') });
   const { style } = output;
