@@ -154,7 +154,7 @@ export function summarize(target: FleetTarget, result: RunResult): TargetSummary
     label: target.label,
     database: result.database ?? displayOf(target),
     status: result.ok ? 'ok' : 'failed',
-    applied: result.command === 'migrate' ? count('applied') : 0,
+    applied: count('applied'),
     skipped: count('skipped'),
     pending: count('pending'),
     modified: count('modified'),

@@ -20,7 +20,7 @@ export function summaryLines(result: FleetResult, targets: readonly TargetSummar
     result.command === 'status'
       ? renderTable(
           ['target', 'applied', 'pending', 'modified', 'missing', 'latest applied', 'status'],
-          targets.map((s) => [s.label, s.skipped, s.pending, s.modified, s.missing, s.latest ?? '', s.status === 'failed' ? `failed: ${errorText(s)}` : s.status]),
+          targets.map((s) => [s.label, s.applied, s.pending, s.modified, s.missing, s.latest ?? '', s.status === 'failed' ? `failed: ${errorText(s)}` : s.status]),
         )
       : renderTable(
           ['target', 'applied', 'skipped', 'status', 'first error'],
