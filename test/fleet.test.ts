@@ -14,7 +14,7 @@ const server = backends.find((b) => b.name === 'postgres')!;
 
 interface FleetDoc {
   ok: boolean;
-  targets: { label: string; ok: boolean; migrations: { status: string }[] }[];
+  targets: { label: string; ok: boolean; notes?: string[]; migrations: { status: string }[] }[];
   summary: { label: string; status: string; applied: number; skipped: number; pending: number; latest: string | null; error: { file: string | null; line: number | null; message: string } | null }[];
 }
 
@@ -191,6 +191,45 @@ test('fleet: 20 targets, one broken; continue, fix, resume; status; canary; two 
       const noUrl = await cli(['status', '--targets-query', 'SELECT name FROM tenants'], { DATABASE_URL: urlOf(control) });
       assert.equal(noUrl.code, 2);
       assert.match(noUrl.stderr, /no "url" column/);
+    });
+
+    await t.test('schema-per-tenant: 5 schemas on one database, helpers shared in public, tracking per schema', async () => {
+      const shared = `${prefix}_schemas`;
+      await make(shared);
+      const schemaRoot = writeProject({
+        'contents/themes/t1/config/theme.config.ts': themeConfig([]),
+        // A core helper, shared: once in public (CREATE OR REPLACE: every tenant's run may define it).
+        'migrations/001_helper.sql': "CREATE OR REPLACE FUNCTION public.tenant_default() RETURNS INT LANGUAGE sql IMMUTABLE AS 'SELECT 42';\n",
+        'migrations/002_orders.sql': 'CREATE TABLE orders (id INT DEFAULT public.tenant_default());\nINSERT INTO orders DEFAULT VALUES;\n',
+      });
+      try {
+        const u = new URL(urlOf(shared));
+        const lines = Array.from({ length: 5 }, (_, i) => {
+          u.searchParams.set('schema', `tenant_${i + 1}`);
+          return `s${i + 1} ${u.toString()}`;
+        });
+        // One schema exists already, with a table of its own.
+        await onDb(shared, (c) => c.query('CREATE SCHEMA tenant_3; CREATE TABLE tenant_3.keep (id INT)'));
+        const list = path.join(schemaRoot, 'schemas.txt');
+        writeFileSync(list, `${lines.join('\n')}\n`);
+        const run = await runCli(['migrate', '--targets', list, '--root', schemaRoot, '--no-env-file', '--json'], env);
+        outputs.push(run);
+        assert.equal(run.code, 0, run.stderr + run.stdout.slice(-500));
+        const d = doc(run);
+        assert.deepEqual(d.summary.map((s) => [s.label, s.applied]), [1, 2, 3, 4, 5].map((i) => [`s${i}`, 2]));
+        const created = d.targets.filter((x) => x.notes?.some((n) => /created schema/.test(n))).map((x) => x.label).sort();
+        assert.deepEqual(created, ['s1', 's2', 's4', 's5']);
+        const tables = await onDb(shared, async (c) => (await c.query<{ t: string }>(`SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE tablename IN ('orders', '_migrations') ORDER BY 1`)).rows.map((r) => r.t));
+        assert.deepEqual(tables, [1, 2, 3, 4, 5].flatMap((i) => [`tenant_${i}._migrations`, `tenant_${i}.orders`]));
+        const rows = await onDb(shared, async (c) => (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM tenant_4._migrations')).rows[0]!.n);
+        assert.equal(rows, 2);
+        const again = await runCli(['status', '--targets', list, '--root', schemaRoot, '--no-env-file'], env);
+        outputs.push(again);
+        assert.equal(again.code, 0, again.stderr);
+        assert.match(again.stdout, /5 target\(s\): 5 ok/);
+      } finally {
+        removeProject(schemaRoot);
+      }
     });
 
     await t.test('no password in any output', () => {

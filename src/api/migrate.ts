@@ -66,7 +66,7 @@ export async function runCommand(command: Command, options: MigrateOptions, name
 }
 
 /** The one path both the API and the command line take once the configuration is known. */
-export async function runResolved(command: Command, config: ResolvedConfig, options: MigrateOptions, discovery?: Discovery): Promise<RunResult> {
+export async function runResolved(command: Command, config: ResolvedConfig, options: MigrateOptions, fleet: { discovery?: Discovery; schema?: string } = {}): Promise<RunResult> {
   // Messages are scrubbed of passwords where they are made (the adapters, the URL checks).
   const emit = options.onEvent ?? (() => undefined);
   try {
@@ -88,7 +88,8 @@ export async function runResolved(command: Command, config: ResolvedConfig, opti
           ? { backup: { path: typeof options.backup === 'object' ? (options.backup.path ?? null) : null, inRepo: typeof options.backup === 'object' && Boolean(options.backup.inRepo), env: config.env } }
           : {}),
         ...(limits ? { limits } : {}),
-        ...(discovery ? { discovery } : {}),
+        ...(fleet.discovery ? { discovery: fleet.discovery } : {}),
+        ...(fleet.schema !== undefined ? { schema: fleet.schema } : {}),
       },
       emit,
     );

@@ -9,7 +9,7 @@ import { targetOfUrl } from '../db/connect.js';
 import { discover } from '../discover/project.js';
 import { runResolved, type MigrateOptions } from '../api/migrate.js';
 import type { ResolvedConfig } from '../api/config.js';
-import type { Command, RunResult } from '../run/events.js';
+import type { Command, RunEvent, RunResult } from '../run/events.js';
 import type { FleetTarget } from './targets.js';
 import { buildResult } from '../run/result.js';
 
@@ -23,7 +23,7 @@ export interface FleetOptions {
   onError: OnError;
   signal?: AbortSignal;
   /** Each target's full result, when it is done (completion order). */
-  onTargetDone?: (target: FleetTarget, index: number, result: RunResult) => void;
+  onTargetDone?: (target: FleetTarget, index: number, done: TargetRun) => void;
   onProgress?: (progress: FleetProgress) => void;
 }
 
@@ -41,6 +41,8 @@ export interface TargetSummary {
   label: string;
   /** Redacted. */
   database: string;
+  /** Schema-per-tenant: the tenant's schema; null when the database is the tenant. */
+  schema: string | null;
   /** `not-started`: skipped after a failure (`--on-error stop`) or a failed canary. */
   status: 'ok' | 'failed' | 'not-started';
   applied: number;
@@ -48,9 +50,17 @@ export interface TargetSummary {
   pending: number;
   modified: number;
   missing: number;
+  /** What the run changed besides files: `created schema "tenant_42"`, tracking upgrades. */
+  notes: string[];
   /** The last file in plan order that is applied on this target. */
   latest: string | null;
   error: { code: string; message: string; file: string | null; line: number | null } | null;
+}
+
+/** One target's run: its result, and what the run changed besides files (a schema made, tracking tables upgraded). */
+export interface TargetRun {
+  result: RunResult;
+  notes: string[];
 }
 
 export interface FleetResult {
@@ -65,17 +75,21 @@ export interface FleetResult {
 export async function runFleet(command: Command, config: ResolvedConfig, options: MigrateOptions, targets: readonly FleetTarget[], fleet: FleetOptions): Promise<FleetResult> {
   const discovery = await discover(config.project);
   const connect = config.target.kind === 'postgres' ? config.target.connect : undefined;
-  const runOne = async (target: FleetTarget): Promise<RunResult> => {
+  const runOne = async (target: FleetTarget): Promise<TargetRun> => {
     let resolved: ResolvedConfig;
     try {
       const t = targetOfUrl(config.project.root, target.url, target.origin);
       resolved = { ...config, target: t.kind === 'postgres' && connect ? { ...t, connect } : t };
     } catch (error) {
       if (!(error instanceof MigrateError)) throw error;
-      return failedResult(command, error);
+      return { result: failedResult(command, error), notes: [] };
     }
-    const { onEvent: _ignored, ...rest } = options;
-    return runResolved(command, resolved, { ...rest, ...(fleet.signal ? { signal: fleet.signal } : {}) }, discovery);
+    // Of a target's events only its notes are kept: the per-file events of hundreds of
+    // targets would interleave unreadably; the result says what was applied.
+    const notes: string[] = [];
+    const onEvent = (event: RunEvent) => void (event.type === 'tracking-upgraded' && notes.push(...event.notes));
+    const result = await runResolved(command, resolved, { ...options, onEvent, ...(fleet.signal ? { signal: fleet.signal } : {}) }, { discovery, ...(target.schema !== null ? { schema: target.schema } : {}) });
+    return { result, notes };
   };
   return scheduleFleet(command, targets, fleet, runOne);
 }
@@ -84,7 +98,7 @@ export async function runFleet(command: Command, config: ResolvedConfig, options
  * The scheduling, apart from what a run is: canary first, then the rest, never more
  * than `concurrency` at once, no new start after a failure under `stop` or an abort.
  */
-export async function scheduleFleet(command: Command, targets: readonly FleetTarget[], fleet: FleetOptions, runOne: (target: FleetTarget) => Promise<RunResult>): Promise<FleetResult> {
+export async function scheduleFleet(command: Command, targets: readonly FleetTarget[], fleet: FleetOptions, runOne: (target: FleetTarget) => Promise<TargetRun>): Promise<FleetResult> {
   const summaries: TargetSummary[] = targets.map((t) => notStarted(t));
   const progress: FleetProgress = { total: targets.length, done: 0, failed: 0, running: 0, applied: 0 };
   let stopped: string | null = null;
@@ -94,8 +108,8 @@ export async function scheduleFleet(command: Command, targets: readonly FleetTar
     const target = targets[index]!;
     progress.running++;
     fleet.onProgress?.({ ...progress });
-    const result = await runOne(target);
-    const summary = summarize(target, result);
+    const done = await runOne(target);
+    const summary = summarize(target, done.result, done.notes);
     summaries[index] = summary;
     progress.running--;
     progress.done++;
@@ -104,7 +118,7 @@ export async function scheduleFleet(command: Command, targets: readonly FleetTar
       progress.failed++;
       if (fleet.onError === 'stop' && stopped === null) stopped = `${target.label} failed (--on-error stop): no further target was started`;
     }
-    fleet.onTargetDone?.(target, index, result);
+    fleet.onTargetDone?.(target, index, done);
     fleet.onProgress?.({ ...progress });
   };
 
@@ -133,7 +147,7 @@ function range(from: number, to: number): number[] {
 }
 
 function notStarted(target: FleetTarget): TargetSummary {
-  return { label: target.label, database: displayOf(target), status: 'not-started', applied: 0, skipped: 0, pending: 0, modified: 0, missing: 0, latest: null, error: null };
+  return { label: target.label, database: displayOf(target), schema: target.schema, status: 'not-started', applied: 0, skipped: 0, pending: 0, modified: 0, missing: 0, notes: [], latest: null, error: null };
 }
 
 function displayOf(target: FleetTarget): string {
@@ -145,7 +159,7 @@ function displayOf(target: FleetTarget): string {
 }
 
 /** The fixed-size summary of one target's result. */
-export function summarize(target: FleetTarget, result: RunResult): TargetSummary {
+export function summarize(target: FleetTarget, result: RunResult, notes: string[] = []): TargetSummary {
   const count = (status: string) => result.migrations.filter((m) => m.status === status).length;
   let latest: string | null = null;
   for (const m of result.migrations) if (m.status === 'applied' || m.status === 'skipped') latest = m.label;
@@ -153,12 +167,14 @@ export function summarize(target: FleetTarget, result: RunResult): TargetSummary
   return {
     label: target.label,
     database: result.database ?? displayOf(target),
+    schema: target.schema,
     status: result.ok ? 'ok' : 'failed',
     applied: count('applied'),
     skipped: count('skipped'),
     pending: count('pending'),
     modified: count('modified'),
     missing: count('missing'),
+    notes,
     latest: result.command === 'status' ? latestApplied(result) : latest,
     error: error ? { code: error.code, message: error.message, file: error.file, line: error.line } : null,
   };

@@ -9,8 +9,10 @@ import { redactUrl } from '../core/redact.js';
 export interface FleetTarget {
   /** The name in the summary and the JSON: the label given, else the redacted URL. */
   label: string;
-  /** The connection URL as given (may hold a password: never print it). */
+  /** The connection URL, without its `schema` parameter (may hold a password: never print it). */
   url: string;
+  /** Schema-per-tenant: the tenant's schema (`?schema=` of the URL, or the query's `schema` column); null: the database is the tenant. */
+  schema: string | null;
   /** Where it was listed: `targets.txt:12`, `--targets-query row 3`. */
   origin: string;
   /** Its line in a targets file; null for a query's row. */
@@ -42,7 +44,7 @@ export function parseTargetsText(text: string, file: string): FleetTarget[] {
   return targets;
 }
 
-/** Targets from the rows of `--targets-query`: a `url` column, optional `label`. */
+/** Targets from the rows of `--targets-query`: a `url` column, optional `label` and `schema`. */
 export function targetsOfRows(rows: readonly Record<string, unknown>[], origin = '--targets-query'): FleetTarget[] {
   if (rows.length > 0 && !('url' in rows[0]!)) {
     throw new MigrateError('USAGE', `${origin} returned no "url" column (columns: ${Object.keys(rows[0]!).join(', ')})`, {
@@ -53,32 +55,39 @@ export function targetsOfRows(rows: readonly Record<string, unknown>[], origin =
     const url = row.url;
     const label = row.label === undefined || row.label === null ? null : String(row.label);
     if (typeof url !== 'string' || url === '') throw new MigrateError('USAGE', `${origin} row ${i + 1}: url is ${url === null ? 'NULL' : 'not text'}`, { hint: 'Every row needs a connection URL.' });
-    return { ...checkedTarget(label, url, `${origin} row ${i + 1}`, {}), line: null };
+    const schema = row.schema === undefined || row.schema === null ? null : String(row.schema);
+    return { ...checkedTarget(label, url, `${origin} row ${i + 1}`, {}, schema), line: null };
   });
   refuseDuplicates(targets, origin);
   return targets;
 }
 
-function checkedTarget(label: string | null, url: string, origin: string, where: { file?: string; line?: number; column?: number }): Omit<FleetTarget, 'line'> {
+function checkedTarget(label: string | null, url: string, origin: string, where: { file?: string; line?: number; column?: number }, schemaColumn: string | null = null): Omit<FleetTarget, 'line'> {
   if (!/^postgres(ql)?:\/\//i.test(url)) {
     throw new MigrateError('USAGE', `${origin}: not a PostgreSQL URL: ${redactUrl(url)}`, { ...where, hint: 'Write postgres://user:password@host:5432/database, optionally after a label.' });
   }
-  if (schemaParameter(url) !== null) {
-    throw new MigrateError('USAGE', `${origin}: schema-per-tenant targets (?schema=…) are not supported yet`, {
-      ...where,
-      hint: 'List one database per tenant; see "Fleets" in the README for why schema targets are not run yet.',
-    });
-  }
-  return { label: label ?? redactUrl(url), url, origin };
+  const split = withoutSchemaParameter(url);
+  const schema = schemaColumn ?? split.schema;
+  if (schema === '') throw new MigrateError('USAGE', `${origin}: the schema is empty`, { ...where, hint: 'Write ?schema=tenant_42, or leave the parameter out.' });
+  const display = redactUrl(url) + (schemaColumn !== null ? ` (schema ${schemaColumn})` : '');
+  return { label: label ?? display, url: split.url, schema, origin };
 }
 
-/** The `schema` query parameter of a URL, or null. */
-function schemaParameter(url: string): string | null {
+/**
+ * The URL without its `schema` parameter (which is ours, not the server's: it is
+ * never sent), and that schema, or null.
+ */
+function withoutSchemaParameter(url: string): { url: string; schema: string | null } {
+  let parsed: URL;
   try {
-    return new URL(url).searchParams.get('schema');
+    parsed = new URL(url);
   } catch {
-    return null; // not a WHATWG URL: the connection code reports what is wrong with it
+    return { url, schema: null }; // not a WHATWG URL: the connection code reports what is wrong with it
   }
+  const schema = parsed.searchParams.get('schema');
+  if (schema === null) return { url, schema: null };
+  parsed.searchParams.delete('schema');
+  return { url: parsed.toString(), schema };
 }
 
 function refuseDuplicates(targets: readonly FleetTarget[], where: string): void {

@@ -121,15 +121,17 @@ export async function fleetCommand(command: Command, argv: string[], env: NodeJS
         onError: command === 'migrate' ? onError : 'continue',
         signal: stop.signal,
         onProgress: (p) => output.live(progressLine(p)),
-        onTargetDone: (target: FleetTarget, index, run) => {
+        onTargetDone: (target: FleetTarget, index, { result: run, notes }) => {
           if (json) {
-            output.raw(`${first ? '' : ','}\n${JSON.stringify({ label: target.label, index, ...run })}`);
+            const entry = { label: target.label, index, ...(target.schema !== null ? { schema: target.schema } : {}), ...run, ...(notes.length > 0 ? { notes } : {}) };
+            output.raw(`${first ? '' : ','}\n${JSON.stringify(entry)}`);
             first = false;
             return;
           }
-          const summary = summarize(target, run);
+          const summary = summarize(target, run, notes);
           if (summary.status === 'failed') output.err(targetLine(summary, command));
           else if (!values.quiet) output.out(targetLine(summary, command));
+          for (const note of notes) output.out(`   🛠️ ${note}`);
         },
       });
       output.live(null);
@@ -137,7 +139,7 @@ export async function fleetCommand(command: Command, argv: string[], env: NodeJS
       const bad = (s: (typeof rows)[number]) => s.status !== 'ok' || (command === 'status' && (s.modified > 0 || s.missing > 0));
       const ok = !rows.some(bad);
       if (json) {
-        const summary = rows.map(({ label, database, status, applied, skipped, pending, modified, missing, latest, error }) => ({ label, database, status, applied, skipped, pending, modified, missing, latest, error }));
+        const summary = rows;
         output.raw(`\n],"ok":${ok},"stopped":${JSON.stringify(result.stopped)},"summary":${JSON.stringify(summary)},"version":${JSON.stringify(packageVersion())},"schemaVersion":${FLEET_SCHEMA_VERSION}}\n`);
       } else for (const line of summaryLines(result, rows)) output.out(line);
       output.flush();
