@@ -8,7 +8,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { backends } from './support/backends.js';
 import { removeProject, runCli, themeConfig, writeProject, type CliRun } from './support/project.js';
-import { parseTargetsText } from '../src/fleet/targets.js';
+import { parseTargetsText, type FleetTarget } from '../src/fleet/targets.js';
+import { scheduleFleet, type FleetOptions } from '../src/fleet/run.js';
+import type { RunResult } from '../src/run/events.js';
 
 const server = backends.find((b) => b.name === 'postgres')!;
 
@@ -45,6 +47,36 @@ test('parseTargetsText: labels, comments, file:line errors, duplicate labels', (
   assert.throws(() => parseTargetsText('a postgres://h/a\na postgres://h/b\n', 't.txt'), (e: Error & { line?: number }) => /listed twice/.test(e.message) && e.line === 2);
   assert.throws(() => parseTargetsText('\nacme mysql://u:topsecret@h/a\n', 't.txt'), (e: Error & { line?: number }) => e.line === 2 && /t\.txt:2/.test(e.message) && !e.message.includes('topsecret'));
   assert.throws(() => parseTargetsText('a b postgres://h/a\n', 't.txt'), /t\.txt:1/);
+});
+
+test('scheduleFleet: never more than --concurrency at once; canary; --on-error stop starts nothing new', async () => {
+  const targets: FleetTarget[] = Array.from({ length: 12 }, (_, i) => ({ label: `t${i}`, url: `postgres://h/t${i}`, schema: null, origin: `x:${i + 1}`, line: i + 1 }));
+  const schedule = async (fleet: Omit<FleetOptions, 'onProgress'>, failing: ReadonlySet<string>) => {
+    let running = 0;
+    let most = 0;
+    const started: string[] = [];
+    const result = await scheduleFleet('migrate', targets, fleet, async (t) => {
+      started.push(t.label);
+      most = Math.max(most, ++running);
+      await new Promise((resolve) => setTimeout(resolve, 5 + (Number(t.label.slice(1)) % 3) * 3));
+      running--;
+      const ok = !failing.has(t.label);
+      const result: RunResult = { ok, command: 'migrate', database: t.url, migrations: [], problems: [], error: ok ? null : { code: 'MIGRATION_FAILED', message: 'boom', file: 'a.sql', line: 3, column: 1, sqlstate: null } };
+      return { result, notes: [] };
+    });
+    return { result, most, started };
+  };
+  const all = await schedule({ concurrency: 3, canary: 0, onError: 'continue' }, new Set(['t5']));
+  assert.equal(all.most, 3);
+  assert.equal(all.started.length, 12);
+  assert.deepEqual(all.result.targets.filter((s) => s.status === 'failed').map((s) => [s.label, s.error?.line]), [['t5', 3]]);
+  const canary = await schedule({ concurrency: 4, canary: 2, onError: 'continue' }, new Set(['t1']));
+  assert.deepEqual(canary.started, ['t0', 't1']);
+  assert.match(canary.result.stopped ?? '', /canary/);
+  assert.equal(canary.result.targets.filter((s) => s.status === 'not-started').length, 10);
+  const stop = await schedule({ concurrency: 2, canary: 0, onError: 'stop' }, new Set(['t0']));
+  assert.ok(stop.started.length <= 2, stop.started.join(','));
+  assert.equal(stop.result.ok, false);
 });
 
 test('fleet: 20 targets, one broken; continue, fix, resume; status; canary; two fleets at once; --targets-query; no password', async (t) => {

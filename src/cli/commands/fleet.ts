@@ -111,9 +111,14 @@ export async function fleetCommand(command: Command, argv: string[], env: NodeJS
     const onSignal = () => stop.abort('SIGINT');
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    // --json: the document is streamed, one target at a time, so memory stays flat.
+    // --json: the document is streamed, one target at a time, so memory stays flat. It
+    // opens with the first target done: an error before that (discovery) prints its own.
     let first = true;
-    if (json) output.raw(`{"command":${JSON.stringify(command)},"targets":[`);
+    let opened = false;
+    const open = () => {
+      if (json && !opened) output.raw(`{"command":${JSON.stringify(command)},"targets":[`);
+      opened = true;
+    };
     try {
       const result = await runFleet(command, config, options, targets, {
         concurrency,
@@ -123,6 +128,7 @@ export async function fleetCommand(command: Command, argv: string[], env: NodeJS
         onProgress: (p) => output.live(progressLine(p)),
         onTargetDone: (target: FleetTarget, index, { result: run, notes }) => {
           if (json) {
+            open();
             const entry = { label: target.label, index, ...(target.schema !== null ? { schema: target.schema } : {}), ...run, ...(notes.length > 0 ? { notes } : {}) };
             output.raw(`${first ? '' : ','}\n${JSON.stringify(entry)}`);
             first = false;
@@ -139,6 +145,7 @@ export async function fleetCommand(command: Command, argv: string[], env: NodeJS
       const bad = (s: (typeof rows)[number]) => s.status !== 'ok' || (command === 'status' && (s.modified > 0 || s.missing > 0));
       const ok = !rows.some(bad);
       if (json) {
+        open();
         const summary = rows;
         output.raw(`\n],"ok":${ok},"stopped":${JSON.stringify(result.stopped)},"summary":${JSON.stringify(summary)},"version":${JSON.stringify(packageVersion())},"schemaVersion":${FLEET_SCHEMA_VERSION}}\n`);
       } else for (const line of summaryLines(result, rows)) output.out(line);
