@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { backends } from './support/backends.js';
 import { removeProject, runCli, themeConfig, writeProject, type CliRun } from './support/project.js';
-import { parseTargetsText, type FleetTarget } from '../src/fleet/targets.js';
+import { parseTargetsText, targetsOfRows, type FleetTarget } from '../src/fleet/targets.js';
 import { scheduleFleet, type FleetOptions } from '../src/fleet/run.js';
 import type { RunResult } from '../src/run/events.js';
 
@@ -47,6 +47,12 @@ test('parseTargetsText: labels, comments, file:line errors, duplicate labels', (
   assert.throws(() => parseTargetsText('a postgres://h/a\na postgres://h/b\n', 't.txt'), (e: Error & { line?: number }) => /listed twice/.test(e.message) && e.line === 2);
   assert.throws(() => parseTargetsText('\nacme mysql://u:topsecret@h/a\n', 't.txt'), (e: Error & { line?: number }) => e.line === 2 && /t\.txt:2/.test(e.message) && !e.message.includes('topsecret'));
   assert.throws(() => parseTargetsText('a b postgres://h/a\n', 't.txt'), /t\.txt:1/);
+  // Schema-per-tenant: the parameter is ours, stripped before connecting; or a query's column.
+  const [s42] = parseTargetsText('t42 postgres://u:pw@h/app?schema=tenant_42&sslmode=disable\n', 't.txt');
+  assert.deepEqual([s42!.schema, s42!.url], ['tenant_42', 'postgres://u:pw@h/app?sslmode=disable']);
+  const rows = targetsOfRows([{ url: 'postgres://h/app', schema: 'tenant_7' }, { url: 'postgres://h/app', schema: 'tenant_8', label: 'eight' }]);
+  assert.deepEqual(rows.map((r) => [r.label, r.schema]), [['postgres://h/app (schema tenant_7)', 'tenant_7'], ['eight', 'tenant_8']]);
+  assert.throws(() => targetsOfRows([{ url: 'postgres://h/a' }, { url: 'postgres://h/a' }]), /listed twice/);
 });
 
 test('scheduleFleet: never more than --concurrency at once; canary; --on-error stop starts nothing new', async () => {
