@@ -17,7 +17,7 @@ const server = backends.find((b) => b.name === 'postgres')!;
 interface FleetDoc {
   ok: boolean;
   targets: { label: string; ok: boolean; notes?: string[]; migrations: { status: string }[] }[];
-  summary: { label: string; status: string; applied: number; skipped: number; pending: number; latest: string | null; error: { file: string | null; line: number | null; message: string } | null }[];
+  summary: { label: string; status: string; applied: number; skipped: number; pending: number; modified: number; latest: string | null; error: { file: string | null; line: number | null; message: string } | null }[];
 }
 
 const files = {
@@ -265,6 +265,12 @@ test('fleet: 20 targets, one broken; continue, fix, resume; status; canary; two 
         outputs.push(again);
         assert.equal(again.code, 0, again.stderr);
         assert.match(again.stdout, /5 target\(s\): 5 ok/);
+        // A file changed after it was applied: every target reports it modified, exit 1.
+        writeFileSync(path.join(schemaRoot, 'migrations/002_orders.sql'), 'CREATE TABLE orders (id BIGINT);\n');
+        const modified = await runCli(['status', '--targets', list, '--root', schemaRoot, '--no-env-file', '--json'], env);
+        outputs.push(modified);
+        assert.equal(modified.code, 1, modified.stderr);
+        assert.deepEqual(doc(modified).summary.map((s) => s.modified), [1, 1, 1, 1, 1]);
       } finally {
         removeProject(schemaRoot);
       }

@@ -45,7 +45,8 @@ ${command === 'migrate' ? 'Applies the same plan to every target database' : 'Sh
 
 Targets:
   --targets FILE       one target per line: [label] postgres://…  (# comments; - reads stdin)
-  --targets-query SQL  run SQL on the configured database; each row gives url (and label)
+  --targets-query SQL  run SQL on the configured database; each row gives url (label, schema)
+  (a URL may end in ?schema=NAME: schema-per-tenant, see the README)
 ${command === 'migrate' ? `  --concurrency N      targets at once, each with its own connection (default 4)
   --canary N           migrate the first N targets alone; continue only if all succeeded
   --on-error stop|continue  after a failure, start no new target (default stop) or go on

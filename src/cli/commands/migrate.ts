@@ -44,6 +44,8 @@ ${PROJECT_FLAGS_USAGE}
                      starting up, for up to S seconds (MIGRATE_WAIT); default: fail at once
   --sample-data      run *sample_data* files even when NODE_ENV=production
   --no-sample-data   never run *sample_data* files
+  --targets FILE     many databases (a fleet): one [label] URL per line, - for stdin; or
+  --targets-query SQL  the rows (url, label, schema) of a query; see ${PROGRAM} ${command} --targets - --help
   -h, --help         show this help
 
 Database: MIGRATE_DATABASE_URL, else DIRECT_URL, else DATABASE_URL, else the embedded PGlite database
