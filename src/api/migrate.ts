@@ -7,6 +7,7 @@ import type { Command, RunEvent, RunResult } from '../run/events.js';
 import { MigrateError } from '../core/errors.js';
 import { resolveConfig, sampleDataWanted, type OptionNames, type ProjectOptions, type ResolvedConfig, API_OPTION_NAMES } from './config.js';
 import { limitsWanted, type LimitOptions } from './config.js';
+import type { Discovery } from '../discover/project.js';
 
 export interface StatusOptions extends ProjectOptions {
   /** Tracked files missing from disk are warnings instead of errors. */
@@ -65,7 +66,7 @@ export async function runCommand(command: Command, options: MigrateOptions, name
 }
 
 /** The one path both the API and the command line take once the configuration is known. */
-export async function runResolved(command: Command, config: ResolvedConfig, options: MigrateOptions): Promise<RunResult> {
+export async function runResolved(command: Command, config: ResolvedConfig, options: MigrateOptions, fleet: { discovery?: Discovery; schema?: string } = {}): Promise<RunResult> {
   // Messages are scrubbed of passwords where they are made (the adapters, the URL checks).
   const emit = options.onEvent ?? (() => undefined);
   try {
@@ -87,6 +88,8 @@ export async function runResolved(command: Command, config: ResolvedConfig, opti
           ? { backup: { path: typeof options.backup === 'object' ? (options.backup.path ?? null) : null, inRepo: typeof options.backup === 'object' && Boolean(options.backup.inRepo), env: config.env } }
           : {}),
         ...(limits ? { limits } : {}),
+        ...(fleet.discovery ? { discovery: fleet.discovery } : {}),
+        ...(fleet.schema !== undefined ? { schema: fleet.schema } : {}),
       },
       emit,
     );

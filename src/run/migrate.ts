@@ -45,6 +45,13 @@ export interface RunOptions {
   backup?: BackupRequest;
   /** lock_timeout, its retries and statement_timeout of each file's transaction. Default: DEFAULT_LIMITS. */
   limits?: Limits;
+  /**
+   * A fleet's schema-per-tenant target: the run's transactions use `search_path` = this
+   * schema, then public, and the tracking tables live in it (made if missing).
+   */
+  schema?: string;
+  /** The project as already discovered (a fleet discovers once for all its targets). Default: discovered here. */
+  discovery?: Discovery;
 }
 
 class RollbackPlan extends Error {}
@@ -66,7 +73,7 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
   signal?.addEventListener('abort', cancel, { once: true });
   try {
     // Configuration errors surface here, before any connection: nothing is touched.
-    discovery = await discover(options.project);
+    discovery = options.discovery ?? (await discover(options.project));
     const core = discovery.core;
     emit({
       type: 'start',
@@ -87,6 +94,7 @@ export async function run(options: RunOptions, emit: EventSink): Promise<RunResu
       scripts: () => files.map((f) => f.content),
       connect: { onRetry: (r) => emit({ type: 'connect:retry', attempt: r.attempt, error: errorReport(r.error), nextInMs: r.nextInMs, remainingMs: r.remainingMs }) },
     });
+    if (options.schema !== undefined) db = await (await import('../fleet/schema.js')).inSchema(db, options.schema);
     emit({ type: 'connected', database: db.display });
 
     const loaded = await loadPlan(db, discovery, options, emit);
@@ -190,7 +198,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
     allowMissing: options.allowMissing,
   });
   const recording = options.command === 'migrate' && !options.dryRun;
-  const state = await readTracking(db);
+  const state = await readTracking(db, options.schema ?? null);
   if (state.ready) {
     const plan = await planRun(discovery, state.rows, planOptions(state.settings), recording);
     plan.problems.push(...(await fileChecks(options, pendingFiles(plan))));
@@ -205,10 +213,10 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
   if (readOnly && (facts.standby || facts.readOnly || facts.createInTracking === false)) {
     // A standby or a read-only role can still be read: the tables as they are (made
     // before the settings table existed), or none yet.
-    const existing = await readTracking(db, null, { settings: false }).catch(() => null);
+    const existing = await readTracking(db, options.schema ?? null, { settings: false }).catch(() => null);
     const rows = existing?.ready ? existing.rows : [];
     const plan = await planRun(discovery, rows, planOptions(new Map()), false);
-    return { plan, schema: existing?.ready ? existing.schema : 'public', facts };
+    return { plan, schema: existing?.ready ? existing.schema : (options.schema ?? 'public'), facts };
   }
 
   // The file checks need no database: made before taking the lock (runners started
@@ -220,7 +228,7 @@ async function loadPlan(db: Database, discovery: Discovery, options: RunOptions,
   try {
     await db.transaction(
       async (tx) => {
-        const ensured = await ensureTrackingSchema(tx, allEntityOrigins(discovery.root));
+        const ensured = await ensureTrackingSchema(tx, allEntityOrigins(discovery.root), options.schema);
         const notes = ensured.notes;
         schema = ensured.schema;
         const again = await readTracking(tx, schema);

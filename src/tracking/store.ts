@@ -12,7 +12,7 @@ import { CHECKSUM_ALGORITHM, TOKEN_CHECKSUM_ALGORITHM } from '../core/checksum.j
 import { DatabaseError, MigrateError } from '../core/errors.js';
 
 /** An identifier, quoted. */
-function ident(name: string): string {
+export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
@@ -165,7 +165,8 @@ export async function readTracking(db: Queryable, schema: string | null = null, 
     raw = await db.query<RawRow>(readAllSql(schema, options));
   } catch (error) {
     // undefined_table / undefined_column: a new database, or an older variant to upgrade.
-    if (error instanceof DatabaseError && (error.pg.sqlstate === '42P01' || error.pg.sqlstate === '42703')) {
+    // 3F000: the schema named (a fleet's schema-per-tenant target) does not exist yet.
+    if (error instanceof DatabaseError && (error.pg.sqlstate === '42P01' || error.pg.sqlstate === '42703' || error.pg.sqlstate === '3F000')) {
       return { ready: false, reason: error.pg.message };
     }
     throw error;
@@ -207,10 +208,18 @@ export type EntityOrigins = ReadonlyMap<string, { sourceType: string; sourceName
  * Returns the tables' schema (see TRACKING_SCHEMA_SQL) and human notes about what
  * was upgraded.
  */
-export async function ensureTrackingSchema(tx: Queryable, entityOrigins: EntityOrigins): Promise<{ schema: string; notes: string[] }> {
+export async function ensureTrackingSchema(tx: Queryable, entityOrigins: EntityOrigins, inSchema?: string): Promise<{ schema: string; notes: string[] }> {
   const notes: string[] = [];
+  // A schema-per-tenant target: its tables live in the tenant's schema, made if missing.
+  if (inSchema !== undefined) {
+    const [row] = await tx.query<{ missing: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1) AS missing', [inSchema]);
+    if (row?.missing) {
+      await tx.exec(`CREATE SCHEMA ${ident(inSchema)}`);
+      notes.push(`created schema ${ident(inSchema)} (schema-per-tenant target)`);
+    }
+  }
   const existing = await tx.query<{ schema: string | null; table_name: string | null; column_name: string | null }>(
-    `WITH s AS (SELECT ${TRACKING_SCHEMA_SQL} AS schema)
+    `WITH s AS (SELECT ${inSchema !== undefined ? sqlLiteral(inSchema) : TRACKING_SCHEMA_SQL} AS schema)
      SELECT s.schema, c.table_name::text, c.column_name::text FROM s
        LEFT JOIN information_schema.columns c ON c.table_schema = s.schema
         AND c.table_name IN ('_migrations', '_content_migrations', '_entity_migrations', '_theme_migrations', ${sqlLiteral(SETTINGS_TABLE)})`,

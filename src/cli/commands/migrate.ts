@@ -44,6 +44,8 @@ ${PROJECT_FLAGS_USAGE}
                      starting up, for up to S seconds (MIGRATE_WAIT); default: fail at once
   --sample-data      run *sample_data* files even when NODE_ENV=production
   --no-sample-data   never run *sample_data* files
+  --targets FILE     many databases (a fleet): one [label] URL per line, - for stdin; or
+  --targets-query SQL  the rows (url, label, schema) of a query; see ${PROGRAM} ${command} --targets - --help
   -h, --help         show this help
 
 Database: MIGRATE_DATABASE_URL, else DIRECT_URL, else DATABASE_URL, else the embedded PGlite database
@@ -106,7 +108,7 @@ interface Flags {
  * The limit flags as API options, checked here so that a bad value names its flag
  * (USAGE, exit 2); the environment's variables are checked by the run itself.
  */
-function limitFlagsOf(values: Flags): { lockTimeout?: string; lockRetries?: string; statementTimeout?: string } {
+export function limitFlagsOf(values: Flags): { lockTimeout?: string; lockRetries?: string; statementTimeout?: string } {
   const given = (value: string | undefined, origin: string) => (value === undefined ? undefined : { value, origin });
   resolveLimits({
     lockTimeout: given(values['lock-timeout'], '--lock-timeout'),
@@ -124,6 +126,8 @@ function limitFlagsOf(values: Flags): { lockTimeout?: string; lockRetries?: stri
 const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
 
 export async function migrateCommand(command: Command, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // A fleet (many databases) is its own command file.
+  if (argv.some((a) => /^--targets(-query)?(=|$)/.test(a))) return (await import('./fleet.js')).fleetCommand(command, argv, env);
   const json = argv.includes('--json');
   const output = makeOutput({ json, env, emoji: !argv.includes('--no-emoji') });
   const { style } = output;
