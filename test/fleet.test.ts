@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { backends } from './support/backends.js';
-import { removeProject, runCli, themeConfig, writeProject, type CliRun } from './support/project.js';
+import { removeProject, repoRoot, runCli, themeConfig, writeProject, type CliRun } from './support/project.js';
 import { parseTargetsText, targetsOfRows, type FleetTarget } from '../src/fleet/targets.js';
 import { scheduleFleet, type FleetOptions } from '../src/fleet/run.js';
 import type { RunResult } from '../src/run/events.js';
@@ -231,14 +231,15 @@ test('fleet: 20 targets, one broken; continue, fix, resume; status; canary; two 
       assert.match(noUrl.stderr, /no "url" column/);
     });
 
-    await t.test('schema-per-tenant: 5 schemas on one database, helpers shared in public, tracking per schema', async () => {
+    await t.test('schema-per-tenant: 5 schemas on one database, the core once in public, the rest and its tracking per schema', async () => {
       const shared = `${prefix}_schemas`;
       await make(shared);
       const schemaRoot = writeProject({
         'contents/themes/t1/config/theme.config.ts': themeConfig([]),
-        // A core helper, shared: once in public (CREATE OR REPLACE: every tenant's run may define it).
+        // The core tier: shared, once in public (tracked in public._migrations).
         'migrations/001_helper.sql': "CREATE OR REPLACE FUNCTION public.tenant_default() RETURNS INT LANGUAGE sql IMMUTABLE AS 'SELECT 42';\n",
-        'migrations/002_orders.sql': 'CREATE TABLE orders (id INT DEFAULT public.tenant_default());\nINSERT INTO orders DEFAULT VALUES;\n',
+        // The theme tier: per tenant, in its schema (tracked in its _content_migrations).
+        'contents/themes/t1/migrations/001_orders.sql': 'CREATE TABLE orders (id INT DEFAULT public.tenant_default());\nINSERT INTO orders DEFAULT VALUES;\n',
       });
       try {
         const u = new URL(urlOf(shared));
@@ -254,19 +255,20 @@ test('fleet: 20 targets, one broken; continue, fix, resume; status; canary; two 
         outputs.push(run);
         assert.equal(run.code, 0, run.stderr + run.stdout.slice(-500));
         const d = doc(run);
-        assert.deepEqual(d.summary.map((s) => [s.label, s.applied]), [1, 2, 3, 4, 5].map((i) => [`s${i}`, 2]));
+        // The first tenant to get the lock applies the core file too; the others find it applied.
+        assert.deepEqual(d.summary.map((s) => s.applied).sort(), [1, 1, 1, 1, 2]);
         const created = d.targets.filter((x) => x.notes?.some((n) => /created schema/.test(n))).map((x) => x.label).sort();
         assert.deepEqual(created, ['s1', 's2', 's4', 's5']);
-        const tables = await onDb(shared, async (c) => (await c.query<{ t: string }>(`SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE tablename IN ('orders', '_migrations') ORDER BY 1`)).rows.map((r) => r.t));
-        assert.deepEqual(tables, [1, 2, 3, 4, 5].flatMap((i) => [`tenant_${i}._migrations`, `tenant_${i}.orders`]));
-        const rows = await onDb(shared, async (c) => (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM tenant_4._migrations')).rows[0]!.n);
-        assert.equal(rows, 2);
+        const tables = await onDb(shared, async (c) => (await c.query<{ t: string }>(`SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE tablename IN ('orders', '_content_migrations') ORDER BY 1`)).rows.map((r) => r.t));
+        assert.deepEqual(tables, ['public._content_migrations', ...[1, 2, 3, 4, 5].flatMap((i) => [`tenant_${i}._content_migrations`, `tenant_${i}.orders`])]);
+        const counts = await onDb(shared, async (c) => (await c.query<{ core: number; tenant: number; tenantCore: number; orders: number }>('SELECT (SELECT count(*)::int FROM public._migrations) AS core, (SELECT count(*)::int FROM tenant_4._content_migrations) AS tenant, (SELECT count(*)::int FROM tenant_4._migrations) AS "tenantCore", (SELECT id FROM tenant_4.orders) AS orders')).rows[0]!);
+        assert.deepEqual(counts, { core: 1, tenant: 1, tenantCore: 0, orders: 42 });
         const again = await runCli(['status', '--targets', list, '--root', schemaRoot, '--no-env-file'], env);
         outputs.push(again);
         assert.equal(again.code, 0, again.stderr);
         assert.match(again.stdout, /5 target\(s\): 5 ok/);
         // A file changed after it was applied: every target reports it modified, exit 1.
-        writeFileSync(path.join(schemaRoot, 'migrations/002_orders.sql'), 'CREATE TABLE orders (id BIGINT);\n');
+        writeFileSync(path.join(schemaRoot, 'contents/themes/t1/migrations/001_orders.sql'), 'CREATE TABLE orders (id BIGINT);\n');
         const modified = await runCli(['status', '--targets', list, '--root', schemaRoot, '--no-env-file', '--json'], env);
         outputs.push(modified);
         assert.equal(modified.code, 1, modified.stderr);
@@ -274,6 +276,31 @@ test('fleet: 20 targets, one broken; continue, fix, resume; status; canary; two 
       } finally {
         removeProject(schemaRoot);
       }
+    });
+
+    await t.test('the shipped schema on 3 tenant schemas: users and helpers once in public, each tenant its own tasks', async () => {
+      const shipped = `${prefix}_shipped`;
+      await make(shipped);
+      const u = new URL(urlOf(shipped));
+      const lines = [1, 2, 3].map((i) => {
+        u.searchParams.set('schema', `shop_${i}`);
+        return `shop${i} ${u.toString()}`;
+      });
+      const list = path.join(root, 'shipped.txt');
+      writeFileSync(list, `${lines.join('\n')}\n`);
+      const run = await runCli(['migrate', '--targets', list, '--root', repoRoot, '--no-env-file', '--json'], { NEXT_PUBLIC_ACTIVE_THEME: 'default' });
+      outputs.push(run);
+      assert.equal(run.code, 0, run.stderr + run.stdout.slice(-800));
+      const found = await onDb(shipped, async (c) =>
+        (await c.query<{ name: string; found: boolean }>(
+          `SELECT name, pg_catalog.to_regclass(name) IS NOT NULL AS found FROM unnest(ARRAY['public."user"', 'public.tasks', 'shop_1."user"', 'shop_1.tasks', 'shop_2.tasks', 'shop_3.tasks']) AS name`,
+        )).rows.map((r) => `${r.name} ${r.found}`),
+      );
+      assert.deepEqual(found, ['public."user" true', 'public.tasks false', 'shop_1."user" false', 'shop_1.tasks true', 'shop_2.tasks true', 'shop_3.tasks true']);
+      const again = await runCli(['migrate', '--targets', list, '--root', repoRoot, '--no-env-file', '--json'], { NEXT_PUBLIC_ACTIVE_THEME: 'default' });
+      outputs.push(again);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(doc(again).summary.map((s) => s.applied), [0, 0, 0], 'a second run applies nothing');
     });
 
     await t.test('no password in any output', () => {

@@ -6,7 +6,7 @@
 // of targets). Resume is a re-run: a current target applies nothing.
 import { MigrateError } from '../core/errors.js';
 import { targetOfUrl } from '../db/connect.js';
-import { discover } from '../discover/project.js';
+import { discover, type Discovery } from '../discover/project.js';
 import { runResolved, type MigrateOptions } from '../api/migrate.js';
 import type { ResolvedConfig } from '../api/config.js';
 import type { Command, RunEvent, RunResult } from '../run/events.js';
@@ -88,10 +88,29 @@ export async function runFleet(command: Command, config: ResolvedConfig, options
     // targets would interleave unreadably; the result says what was applied.
     const notes: string[] = [];
     const onEvent = (event: RunEvent) => void (event.type === 'tracking-upgraded' && notes.push(...event.notes));
-    const result = await runResolved(command, resolved, { ...options, onEvent, ...(fleet.signal ? { signal: fleet.signal } : {}) }, { discovery, ...(target.schema !== null ? { schema: target.schema } : {}) });
-    return { result, notes };
+    const runOptions = { ...options, onEvent, ...(fleet.signal ? { signal: fleet.signal } : {}) };
+    if (target.schema === null) return { result: await runResolved(command, resolved, runOptions, { discovery }), notes };
+    // Schema-per-tenant: the core tier (auth tables, RLS helpers, user metas, API keys:
+    // one set of users per database) runs once in `public`, tracked there; the theme,
+    // plugin and entity tiers run in the tenant's schema, tracked there. Tenants of one
+    // database share the migration lock, so the first one applies the core, the others find it applied.
+    const shared = await runResolved(command, resolved, runOptions, { discovery: tiersOf(discovery, 'core') });
+    if (!shared.ok) return { result: shared, notes };
+    const own = await runResolved(command, resolved, runOptions, { discovery: tiersOf(discovery, 'tenant'), schema: target.schema });
+    return { result: { ...own, migrations: [...shared.migrations, ...own.migrations], problems: [...shared.problems, ...own.problems] }, notes };
   };
   return scheduleFleet(command, targets, fleet, runOne);
+}
+
+/** The part of the project a schema target shares in `public` (the core tier), or keeps in its own schema (the rest). */
+function tiersOf(discovery: Discovery, part: 'core' | 'tenant'): Discovery {
+  const keep = (tier: string) => (part === 'core') === (tier === 'core');
+  return {
+    ...discovery,
+    sources: discovery.sources.filter((s) => keep(s.tier)),
+    files: discovery.files.filter((f) => keep(f.source.tier)),
+    orphanDownFiles: discovery.orphanDownFiles.filter((f) => keep(f.source.tier)),
+  };
 }
 
 /**
