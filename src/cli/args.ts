@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MigrateError } from '../core/errors.js';
+import { resolveLimits } from '../core/limits.js';
 import type { OptionNames, ProjectOptions } from '../api/config.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -99,4 +100,22 @@ export function takeOptionalValue(argv: readonly string[], flag: string): { argv
     rest.push(arg);
   }
   return { argv: rest, present, value };
+}
+
+/**
+ * The limit flags as API options, checked here so that a bad value names its flag
+ * (USAGE, exit 2); the environment's variables are checked by the run itself.
+ */
+export function limitFlagsOf(values: { 'lock-timeout'?: string; 'lock-retries'?: string; 'statement-timeout'?: string }): { lockTimeout?: string; lockRetries?: string; statementTimeout?: string } {
+  const given = (value: string | undefined, origin: string) => (value === undefined ? undefined : { value, origin });
+  resolveLimits({
+    lockTimeout: given(values['lock-timeout'], '--lock-timeout'),
+    lockRetries: given(values['lock-retries'], '--lock-retries'),
+    statementTimeout: given(values['statement-timeout'], '--statement-timeout'),
+  });
+  return {
+    ...(values['lock-timeout'] !== undefined ? { lockTimeout: values['lock-timeout'] } : {}),
+    ...(values['lock-retries'] !== undefined ? { lockRetries: values['lock-retries'] } : {}),
+    ...(values['statement-timeout'] !== undefined ? { statementTimeout: values['statement-timeout'] } : {}),
+  };
 }

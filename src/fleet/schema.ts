@@ -5,7 +5,7 @@
 // transaction (no-transaction files) the session's search_path is set instead, which
 // holds on a direct connection only.
 import type { Database, TransactionOptions } from '../db/driver.js';
-import { ident } from '../tracking/store.js';
+import { ident } from '../tracking/sql-text.js';
 
 /** `"tenant_42", public`: the tenant's schema first, the shared helpers after it. */
 export function searchPathOf(schema: string): string {

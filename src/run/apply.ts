@@ -24,8 +24,8 @@ import { LOCK_NOT_AVAILABLE, limitHint, pauseUnlessAborted } from './lock-retry.
 
 import { isNoTransaction } from '../sql/directives.js';
 import { applyOutsideTransaction } from './no-transaction.js';
+import type { Outcomes } from './result.js';
 
-export type Outcomes = Map<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; lockWaits?: LockWait[]; notes?: string[] }>;
 
 /** Bounds of a follower's pause between two looks at the leader's progress. */
 const FOLLOW_PAUSE_MS = { min: 20, max: 250 };

@@ -24,7 +24,7 @@ import { beatClaim, releaseClaimSql, tryClaim } from '../tracking/claims.js';
 import { firstTokenIndex, loadParser, splitStatementsSync, SqlSyntaxError, type StatementParser, type StatementSpan } from '../sql/statements.js';
 import { as } from '../verify/ast.js';
 import type { EventSink } from './events.js';
-import type { Outcomes } from './apply.js';
+import type { Outcomes } from './result.js';
 
 /** How often a runner applying a no-transaction file says it is alive. */
 const HEARTBEAT_MS = 2_000;

@@ -25,6 +25,17 @@ function fromRow(row: TrackedRow, status: 'missing' | 'inactive'): MigrationOutc
   };
 }
 
+/** What happened to a file this run tried (files it did not try have no entry). */
+export interface Outcome {
+  status: 'applied' | 'failed' | 'skipped';
+  durationMs: number | null;
+  lockWaits?: LockWait[];
+  notes?: string[];
+}
+
+/** Every file's outcome, filled in as the run goes. */
+export type Outcomes = Map<PlannedMigration, Outcome>;
+
 export function errorReport(error: MigrateError): ErrorReport {
   const failed = error instanceof MigrationFailedError ? error : null;
   return {
@@ -46,7 +57,7 @@ export function errorReport(error: MigrateError): ErrorReport {
 export function buildResult(
   options: { command: Command; database: string | null },
   plan: Plan | null,
-  outcomes: ReadonlyMap<PlannedMigration, { status: 'applied' | 'failed' | 'skipped'; durationMs: number | null; lockWaits?: LockWait[]; notes?: string[] }>,
+  outcomes: ReadonlyMap<PlannedMigration, Outcome>,
   error: MigrateError | null,
 ): RunResult {
   const migrations: MigrationOutcome[] = [];

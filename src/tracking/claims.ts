@@ -7,7 +7,7 @@
 import type { Queryable } from '../db/driver.js';
 import type { MigrationFile } from '../core/types.js';
 import { CLAIMS_TABLE_NAME, fileKey } from '../core/tracking.js';
-import { sqlLiteral, tableRef } from './store.js';
+import { sqlLiteral, tableRef } from './sql-text.js';
 
 /** The claim's file, as text PostgreSQL can store (fileKey's NUL separators cannot be). */
 export function claimKey(file: MigrationFile): string {

@@ -4,7 +4,8 @@
 import type { Queryable } from '../db/driver.js';
 import type { TrackingTable } from '../core/types.js';
 import { HISTORY_TABLE_NAME } from '../core/tracking.js';
-import { historyTableDdl, sqlLiteral, tableRef } from './store.js';
+import { historyTableDdl } from './store.js';
+import { sqlLiteral, tableRef } from './sql-text.js';
 
 /** What was done to a tracking row. Persisted in `action`: never rename a value. */
 export type HistoryAction = 'forget' | 'accept' | 'baseline' | 'rollback';

@@ -5,7 +5,7 @@
 // their sequences, and RLS is enabled with no policy (the owner bypasses it).
 import type { Queryable } from '../db/driver.js';
 import { CURRENT_OWN_TABLE_NAMES } from '../core/tracking.js';
-import { sqlLiteral } from './store.js';
+import { sqlLiteral } from './sql-text.js';
 
 export interface OpenRelation {
   rel: string;

@@ -3,7 +3,7 @@
 // marker is the first. Read by the run's first query (readAllSql).
 import type { Queryable } from '../db/driver.js';
 import { SETTINGS_TABLE } from '../core/tracking.js';
-import { tableRef } from './store.js';
+import { tableRef } from './sql-text.js';
 
 /**
  * Sets `key` to `value` (`by`: who or what set it, kept in `set_by` with the role);

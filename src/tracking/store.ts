@@ -10,19 +10,9 @@ import { HISTORY_TABLE_NAME, SETTINGS_TABLE, TRACKING_TABLES, TRACKING_TABLE_NAM
 import { parseServerFacts, serverFactsSql, type ServerFacts } from './preflight.js';
 import { CHECKSUM_ALGORITHM, TOKEN_CHECKSUM_ALGORITHM } from '../core/checksum.js';
 import { DatabaseError, MigrateError } from '../core/errors.js';
+import { ident, sqlLiteral, tableRef } from './sql-text.js';
 
-/** An identifier, quoted. */
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/**
- * How every statement here names a tracking table: qualified by `schema`, or, before
- * the run knows it (its first read), as the session's search_path finds it.
- */
-export function tableRef(schema: string | null, table: string): string {
-  return schema === null ? ident(table) : `${ident(schema)}.${ident(table)}`;
-}
+export { ident, sqlLiteral, tableRef };
 
 /**
  * The schema of the tracking tables, as the session sees it at the start of a run:
@@ -303,14 +293,6 @@ export async function ensureSettingsTable(tx: Queryable, schema: string): Promis
 )`);
 }
 
-/**
- * A string literal that means the same under any `standard_conforming_strings`
- * setting (E'' syntax). Used where values must travel inside a simple-protocol
- * script, which takes no parameters.
- */
-export function sqlLiteral(value: string | null): string {
-  return value === null ? 'NULL' : `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-}
 
 /** The row's identity: what the table's UNIQUE constraint covers. */
 export function keyCondition(file: Pick<MigrationFile, 'source' | 'filename'>): string {

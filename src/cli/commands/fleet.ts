@@ -10,10 +10,9 @@ import { behindMostFirst, runFleet, summarize, type OnError } from '../../fleet/
 import { parseTargetsText, targetsOfRows, type FleetTarget } from '../../fleet/targets.js';
 import { packageVersion } from '../../discover/core-dir.js';
 import { errorReport } from '../../run/result.js';
-import { CLI_OPTION_NAMES, PROGRAM, PROJECT_FLAGS, PROJECT_FLAGS_USAGE, noExtraArguments, parseCommandArgs, projectOptionsOf } from '../args.js';
+import { CLI_OPTION_NAMES, PROGRAM, PROJECT_FLAGS, PROJECT_FLAGS_USAGE, noExtraArguments, parseCommandArgs, projectOptionsOf, limitFlagsOf } from '../args.js';
 import { makeOutput, printError } from '../output.js';
 import { progressLine, summaryLines, targetLine } from '../reporters/fleet.js';
-import { limitFlagsOf } from './migrate.js';
 
 /** The shape of the fleet document (`--json`). */
 export const FLEET_SCHEMA_VERSION = 1;

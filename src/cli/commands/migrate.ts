@@ -7,9 +7,8 @@ import type { Command } from '../../run/events.js';
 import { MigrateError } from '../../core/errors.js';
 import { humanReporter } from '../reporters/human.js';
 import { jsonReporter } from '../reporters/json.js';
-import { CLI_OPTION_NAMES, PROGRAM, PROJECT_FLAGS, PROJECT_FLAGS_USAGE, noExtraArguments, parseCommandArgs, projectOptionsOf, takeOptionalValue } from '../args.js';
+import { CLI_OPTION_NAMES, PROGRAM, PROJECT_FLAGS, PROJECT_FLAGS_USAGE, noExtraArguments, parseCommandArgs, projectOptionsOf, takeOptionalValue, limitFlagsOf } from '../args.js';
 import { makeOutput, printError } from '../output.js';
-import { resolveLimits } from '../../core/limits.js';
 
 const usage = (command: Command) => `Usage: ${PROGRAM} ${command} [options]${command === 'migrate' ? '   (npm run db:migrate -- [options])' : '   (npm run db:status -- [options])'}
 
@@ -102,24 +101,6 @@ interface Flags {
   'statement-timeout'?: string;
   'connect-timeout'?: string;
   wait?: string;
-}
-
-/**
- * The limit flags as API options, checked here so that a bad value names its flag
- * (USAGE, exit 2); the environment's variables are checked by the run itself.
- */
-export function limitFlagsOf(values: Flags): { lockTimeout?: string; lockRetries?: string; statementTimeout?: string } {
-  const given = (value: string | undefined, origin: string) => (value === undefined ? undefined : { value, origin });
-  resolveLimits({
-    lockTimeout: given(values['lock-timeout'], '--lock-timeout'),
-    lockRetries: given(values['lock-retries'], '--lock-retries'),
-    statementTimeout: given(values['statement-timeout'], '--statement-timeout'),
-  });
-  return {
-    ...(values['lock-timeout'] !== undefined ? { lockTimeout: values['lock-timeout'] } : {}),
-    ...(values['lock-retries'] !== undefined ? { lockRetries: values['lock-retries'] } : {}),
-    ...(values['statement-timeout'] !== undefined ? { statementTimeout: values['statement-timeout'] } : {}),
-  };
 }
 
 /** Signals that stop a run, and the exit status each gives (128 + signal number). */
