@@ -34,6 +34,15 @@ const FOLLOW_PAUSE_MS = { min: 20, max: 250 };
 type Role = 'try' | 'lead' | 'follow';
 
 /**
+ * What the run keeps about the item being applied: its lock timeouts so far, and the
+ * connection that looks for who is in its way (kept across the item's retries).
+ */
+interface FileState {
+  lockWaits: LockWait[];
+  observer: LockObserver;
+}
+
+/**
  * Runs the plan's items in order (`dryRun`: reports what would run). Returns the
  * failure that stopped it, if any, or 'aborted' when `signal` stopped it before a
  * file; every item's event is emitted in plan order.
@@ -48,93 +57,76 @@ export async function executePlan(
 ): Promise<MigrationFailedError | 'aborted' | null> {
   const file: FileState = { lockWaits: [], observer: lockObserver(db) };
   try {
-    return await applyItems(db, schema, items, options, emit, outcomes, file);
+    return await applyItems();
   } finally {
     file.observer.close();
   }
-}
 
-/**
- * What the run keeps about the item being applied: its lock timeouts so far, and the
- * connection that looks for who is in its way (kept across the item's retries).
- */
-interface FileState {
-  lockWaits: LockWait[];
-  observer: LockObserver;
-}
-
-/** executePlan's loop, with the state of the item being applied in `file`. */
-async function applyItems(
-  db: Database,
-  schema: string,
-  items: readonly PlannedMigration[],
-  options: { dryRun: boolean; signal?: AbortSignal | undefined; limits?: Limits | undefined },
-  emit: EventSink,
-  outcomes: Outcomes,
-  file: FileState,
-): Promise<MigrationFailedError | 'aborted' | null> {
-  const { dryRun, signal } = options;
-  const limits = options.limits ?? DEFAULT_LIMITS;
-  const nextItem = () => {
-    file.observer.close();
-    file.observer = lockObserver(db);
-    file.lockWaits = [];
-  };
-  // Files another runner recorded, learnt from re-reads.
-  const doneElsewhere = new Set<string>();
-  /** Reports an item that needs no transaction; false when it has to be applied. */
-  const settle = (item: PlannedMigration): boolean => {
-    if (item.state === 'applied') emit({ type: 'file:skip', item, byOtherRunner: false });
-    else if (item.state === 'sample-data-skipped') emit({ type: 'file:sample-data-skipped', item });
-    else if (dryRun) emit({ type: 'file:would-run', item });
-    else if (doneElsewhere.has(fileKey(item.file))) {
-      outcomes.set(item, { status: 'skipped', durationMs: null });
-      emit({ type: 'file:skip', item, byOtherRunner: true });
-    } else return false;
-    return true;
-  };
-  let role: Role = 'try';
-  let announced: PlannedMigration | null = null;
-  for (let i = 0; i < items.length; ) {
-    const item = items[i]!;
-    if (settle(item)) {
-      i++;
-      nextItem();
-      continue;
+  /** The loop, with the state of the item being applied in `file`. */
+  async function applyItems(): Promise<MigrationFailedError | 'aborted' | null> {
+    const { dryRun, signal } = options;
+    const limits = options.limits ?? DEFAULT_LIMITS;
+    const nextItem = () => {
+      file.observer.close();
+      file.observer = lockObserver(db);
+      file.lockWaits = [];
+    };
+    // Files another runner recorded, learnt from re-reads.
+    const doneElsewhere = new Set<string>();
+    /** Reports an item that needs no transaction; false when it has to be applied. */
+    const settle = (item: PlannedMigration): boolean => {
+      if (item.state === 'applied') emit({ type: 'file:skip', item, byOtherRunner: false });
+      else if (item.state === 'sample-data-skipped') emit({ type: 'file:sample-data-skipped', item });
+      else if (dryRun) emit({ type: 'file:would-run', item });
+      else if (doneElsewhere.has(fileKey(item.file))) {
+        outcomes.set(item, { status: 'skipped', durationMs: null });
+        emit({ type: 'file:skip', item, byOtherRunner: true });
+      } else return false;
+      return true;
+    };
+    let role: Role = 'try';
+    let announced: PlannedMigration | null = null;
+    for (let i = 0; i < items.length; ) {
+      const item = items[i]!;
+      if (settle(item)) {
+        i++;
+        nextItem();
+        continue;
+      }
+      if (signal?.aborted) return 'aborted';
+      // Before the lock: a wait for another runner shows as the time until file:start.
+      if (announced !== item) emit({ type: 'file:lock-wait', item });
+      announced = item;
+      if (role === 'follow') {
+        await follow(db, schema, doneElsewhere, items.length - i, signal);
+        role = 'try';
+        continue;
+      }
+      // A `-- migrate:no-transaction` file has its own protocol (a claim, no transaction held while it runs).
+      const step = isNoTransaction(item.file.content)
+        ? await applyOutsideTransaction(db, schema, item, emit, outcomes, signal)
+        : await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', { limits, ...file }, emit, outcomes, items);
+      if (step === 'applied') {
+        role = 'lead';
+        i++;
+        nextItem();
+      } else if (typeof step === 'object' && 'retryInMs' in step) {
+        // Rolled back whole, the migration lock released: other sessions (and runners) go on meanwhile.
+        if (!(await pauseUnlessAborted(step.retryInMs, signal))) return 'aborted';
+        emit({ type: 'file:retry', item, attempt: file.lockWaits.length + 1, attempts: limits.lockRetries + 1 });
+        announced = null;
+      } else if (step === 'busy') {
+        role = 'follow';
+      } else if (step === 'done-elsewhere') {
+        // Another runner is applying files: follow it rather than race it for each one.
+        doneElsewhere.add(fileKey(item.file));
+        role = 'follow';
+      } else {
+        return step;
+      }
     }
-    if (signal?.aborted) return 'aborted';
-    // Before the lock: a wait for another runner shows as the time until file:start.
-    if (announced !== item) emit({ type: 'file:lock-wait', item });
-    announced = item;
-    if (role === 'follow') {
-      await follow(db, schema, doneElsewhere, items.length - i, signal);
-      role = 'try';
-      continue;
-    }
-    // A `-- migrate:no-transaction` file has its own protocol (a claim, no transaction held while it runs).
-    const step = isNoTransaction(item.file.content)
-      ? await applyOutsideTransaction(db, schema, item, emit, outcomes, signal)
-      : await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', { limits, ...file }, emit, outcomes, items);
-    if (step === 'applied') {
-      role = 'lead';
-      i++;
-      nextItem();
-    } else if (typeof step === 'object' && 'retryInMs' in step) {
-      // Rolled back whole, the migration lock released: other sessions (and runners) go on meanwhile.
-      if (!(await pauseUnlessAborted(step.retryInMs, signal))) return 'aborted';
-      emit({ type: 'file:retry', item, attempt: file.lockWaits.length + 1, attempts: limits.lockRetries + 1 });
-      announced = null;
-    } else if (step === 'busy') {
-      role = 'follow';
-    } else if (step === 'done-elsewhere') {
-      // Another runner is applying files: follow it rather than race it for each one.
-      doneElsewhere.add(fileKey(item.file));
-      role = 'follow';
-    } else {
-      return step;
-    }
+    return null;
   }
-  return null;
 }
 
 /**

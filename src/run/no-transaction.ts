@@ -25,6 +25,7 @@ import { firstTokenIndex, loadParser, splitStatementsSync, SqlSyntaxError, type 
 import { as } from '../verify/ast.js';
 import type { EventSink } from './events.js';
 import type { Outcomes } from './result.js';
+import { pauseUnlessAborted } from './lock-retry.js';
 
 /** How often a runner applying a no-transaction file says it is alive. */
 const HEARTBEAT_MS = 2_000;
@@ -34,8 +35,6 @@ const CLAIM_EXPIRY_MS = 30_000;
 const POLL_MS = { min: 150, max: 600 };
 
 export type OutsideStep = 'applied' | 'done-elsewhere' | 'aborted' | MigrationFailedError;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Applies one pending no-transaction file, or waits while another runner does.
@@ -83,7 +82,7 @@ export async function applyOutsideTransaction(
       break;
     }
     // No transaction is open here: the holder's concurrent index build does not wait for us.
-    await sleep(pause * (0.75 + Math.random() / 2));
+    if (!(await pauseUnlessAborted(pause * (0.75 + Math.random() / 2), signal))) return 'aborted';
     pause = Math.min(POLL_MS.max, pause * 1.5);
   }
 
