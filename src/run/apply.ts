@@ -15,7 +15,6 @@ import type { PlannedMigration } from '../core/plan.js';
 import { fileKey, rowKey } from '../core/tracking.js';
 import { DatabaseError, MigrationFailedError } from '../core/errors.js';
 import { countAllSql, readAllSql, recordAppliedSql, recordedCheckSql, trackedRowsOf } from '../tracking/store.js';
-import { explainFailure } from './locate-failure.js';
 import { stripBom } from '../core/text.js';
 import type { EventSink, LockWait } from './events.js';
 import { DEFAULT_LIMITS, limitsSql, retryPauseMs, type Limits } from '../core/limits.js';
@@ -23,7 +22,6 @@ import { lockObserver, type LockBlocker, type LockObserver } from './lock-watch.
 import { LOCK_NOT_AVAILABLE, limitHint, pauseUnlessAborted } from './lock-retry.js';
 
 import { isNoTransaction } from '../sql/directives.js';
-import { applyOutsideTransaction } from './no-transaction.js';
 import type { Outcomes } from './result.js';
 
 
@@ -104,7 +102,7 @@ export async function executePlan(
       }
       // A `-- migrate:no-transaction` file has its own protocol (a claim, no transaction held while it runs).
       const step = isNoTransaction(item.file.content)
-        ? await applyOutsideTransaction(db, schema, item, emit, outcomes, signal)
+        ? await (await import('./no-transaction.js')).applyOutsideTransaction(db, schema, item, emit, outcomes, signal)
         : await applyOne(db, schema, item, role === 'lead' ? 'exclusive' : 'try', { limits, ...file }, emit, outcomes, items);
       if (step === 'applied') {
         role = 'lead';
@@ -258,6 +256,8 @@ async function failed(
   runOrder: readonly PlannedMigration[],
 ): Promise<MigrationFailedError> {
   // From what the server said (nothing is run again), and the corpus for the hint.
+  // Loaded on a failure only: a run that succeeds never needs the parser-backed explanation.
+  const { explainFailure } = await import('./locate-failure.js');
   const { location, hint } = await explainFailure(
     text,
     error,
